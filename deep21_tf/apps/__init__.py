@@ -1,0 +1,1 @@
+"""Command-line entry points (absl apps). Thin: parse flags, call the library, report."""

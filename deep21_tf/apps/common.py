@@ -1,0 +1,22 @@
+"""Helpers shared by the absl apps: clear failure messages and float-list flags."""
+from __future__ import annotations
+
+import sys
+from typing import List, NoReturn, Sequence
+
+
+def fail(program: str, message: str) -> NoReturn:
+    """Print `program: error: message` on stderr and exit with status 2 (bad input)."""
+    print(f"{program}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_floats(flag_name: str, values: Sequence[str], count: int = 0) -> List[float]:
+    """Turn a list flag into floats; `count` > 0 demands exactly that many. Raises ValueError naming the flag."""
+    try:
+        numbers = [float(v) for v in values]
+    except ValueError:
+        raise ValueError(f"--{flag_name}={','.join(values)} must be comma-separated numbers") from None
+    if count and len(numbers) != count:
+        raise ValueError(f"--{flag_name}={','.join(values)} must have exactly {count} numbers")
+    return numbers

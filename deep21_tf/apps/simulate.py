@@ -1,0 +1,80 @@
+"""deep21-simulate: run a Latin-hypercube suite of 21cmFAST simulations and cut 2D maps, one file per simulation.
+
+  deep21-simulate --flagfile=flags/tiny.flags --suite_dir=runs/demo/suite
+
+Re-running the same command resumes: complete files are kept, only missing simulations run.
+"""
+from __future__ import annotations
+
+from absl import app, flags
+
+from deep21_tf.apps.common import fail, parse_floats
+from deep21_tf.simulation.config import DEFAULT_RANGES, ConfigError, SuiteConfig
+
+PROGRAM = "deep21-simulate"
+FLAGS = flags.FLAGS
+flags.DEFINE_string("suite_dir", None, "Directory of the suite (manifest + one HDF5 file per simulation).")
+flags.DEFINE_integer("num_sims", 8, "Number of simulations in the Latin hypercube.")
+flags.DEFINE_integer("hii_dim", 32, "Cells per side of the box (multiple of 8).")
+flags.DEFINE_float("box_len", 48.0, "Box side in Mpc (>= 45).")
+flags.DEFINE_list("redshifts", ["10", "15", "20"], "Output redshifts, in [6, 35].")
+flags.DEFINE_integer("slab_thickness", 4, "Cells averaged along the line of sight per map.")
+flags.DEFINE_integer("slab_spacing", 10, "Cells between the starts of consecutive slabs (>= slab_thickness).")
+for _name, (_low, _high) in DEFAULT_RANGES.items():
+    flags.DEFINE_list(f"{_name}_range", [str(_low), str(_high)], f"Prior range of {_name} (low,high).")
+flags.DEFINE_integer("design_seed", 0, "Seed of the Latin hypercube and of the per-simulation seeds.")
+flags.DEFINE_bool("keep_real_space_21cm", False, "Also store the real-space 21 cm maps.")
+flags.DEFINE_integer("workers", 1, "Simulations run at the same time (one process each).", lower_bound=1)
+flags.DEFINE_integer("threads_per_sim", 2, "OpenMP threads per simulation.", lower_bound=1)
+flags.DEFINE_enum("runner", "local", ["local", "beam"], "local process pool, or an Apache Beam pipeline.")
+flags.DEFINE_list("beam_pipeline_options", ["--runner=DirectRunner"],
+                  "Beam pipeline options for --runner=beam, e.g. --runner=FlinkRunner,--flink_master=host:8081.")
+flags.DEFINE_bool("progress", True, "Show a progress bar.")
+flags.mark_flag_as_required("suite_dir")
+
+
+def config_from_flags() -> SuiteConfig:
+    """The SuiteConfig the flags describe, validated (ValueError names the bad flag)."""
+    ranges = {f"{name}_range": tuple(parse_floats(f"{name}_range", FLAGS[f"{name}_range"].value, count=2))
+              for name in DEFAULT_RANGES}
+    return SuiteConfig(
+        num_sims=FLAGS.num_sims, hii_dim=FLAGS.hii_dim, box_len=FLAGS.box_len,
+        redshifts=tuple(parse_floats("redshifts", FLAGS.redshifts)),
+        slab_thickness=FLAGS.slab_thickness, slab_spacing=FLAGS.slab_spacing,
+        design_seed=FLAGS.design_seed, keep_real_space_21cm=FLAGS.keep_real_space_21cm, **ranges,
+    ).validate()
+
+
+def main(argv):
+    if len(argv) > 1:
+        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
+    try:
+        config = config_from_flags()
+        if FLAGS.runner == "beam":
+            from deep21_tf.simulation.beam_runner import run_suite_beam
+
+            summary = run_suite_beam(FLAGS.suite_dir, config, FLAGS.threads_per_sim, FLAGS.beam_pipeline_options)
+        else:
+            from deep21_tf.simulation.runner import run_suite
+
+            summary = run_suite(FLAGS.suite_dir, config, workers=FLAGS.workers,
+                                threads_per_sim=FLAGS.threads_per_sim, show_progress=FLAGS.progress)
+    except (ConfigError, ValueError, PermissionError) as error:
+        fail(PROGRAM, str(error))
+    print(summary.line(FLAGS.suite_dir))
+    if summary.failed:
+        from deep21_tf.simulation.runner import describe
+
+        for outcome in summary.failed:
+            print(f"  failed: {describe(outcome.spec)}: {outcome.error}")
+        return 1
+    return 0
+
+
+def run():
+    """Console-script entry point."""
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

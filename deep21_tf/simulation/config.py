@@ -1,0 +1,111 @@
+"""The settings that define a simulation suite, and their validation.
+
+A `SuiteConfig` holds everything that changes the content of a suite (box, redshifts, slabs, parameter ranges,
+design seed, number of simulations). Worker counts and threads do not belong here: they change how fast a suite
+is made, not what it holds.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Tuple
+
+#: The three free astrophysical parameters, in the order used everywhere (manifest, files, datasets, models).
+PARAMETER_NAMES = ("log10_mturn", "log10_lx", "log10_ngamma")
+#: Physical units of 10**parameter.
+PARAMETER_UNITS = {"log10_mturn": "Msun", "log10_lx": "erg s^-1 (Msun/yr)^-1", "log10_ngamma": "photons per baryon"}
+#: Paper priors (Table I), in log10.
+DEFAULT_RANGES = {"log10_mturn": (8.0, 9.0), "log10_lx": (40.0, 41.0), "log10_ngamma": (3.0, 4.0)}
+#: Widest priors the validators accept (log10): beyond these 21cmFAST's E-INTEGRAL model is not meaningful.
+ALLOWED_RANGES = {"log10_mturn": (7.0, 10.0), "log10_lx": (38.0, 42.0), "log10_ngamma": (2.0, 5.0)}
+#: Output redshifts 21cmFAST can give with spin-temperature fluctuations (Z_HEAT_MAX = 35).
+REDSHIFT_RANGE = (6.0, 35.0)
+#: Simulation seeds are drawn below this value; seeds from it upwards are reserved for validation sets.
+MAX_TRAINING_SEED = 90000
+#: 21cmFAST's R_BUBBLE_MAX (Mpc) in the "simple" template; the sharp-k filter needs BOX_LEN >= 3 R_BUBBLE_MAX.
+R_BUBBLE_MAX_MPC = 15.0
+
+
+class ConfigError(ValueError):
+    """A suite setting is out of its allowed range; the message names the setting and the allowed values."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SuiteConfig:
+    """What a suite contains. Lengths in Mpc, parameters in log10 of their physical units."""
+
+    num_sims: int
+    hii_dim: int
+    box_len: float
+    redshifts: Tuple[float, ...] = (10.0, 15.0, 20.0)
+    slab_thickness: int = 4
+    slab_spacing: int = 10
+    log10_mturn_range: Tuple[float, float] = DEFAULT_RANGES["log10_mturn"]
+    log10_lx_range: Tuple[float, float] = DEFAULT_RANGES["log10_lx"]
+    log10_ngamma_range: Tuple[float, float] = DEFAULT_RANGES["log10_ngamma"]
+    design_seed: int = 0
+    keep_real_space_21cm: bool = False
+
+    @property
+    def cell_size(self) -> float:
+        """Cell size in Mpc."""
+        return self.box_len / self.hii_dim
+
+    @property
+    def slab_starts(self) -> Tuple[int, ...]:
+        """First cell (along the line of sight) of each slab."""
+        return tuple(range(0, self.hii_dim - self.slab_thickness + 1, self.slab_spacing))
+
+    def parameter_ranges(self) -> dict:
+        """{parameter name: (low, high)} in log10."""
+        return {name: tuple(getattr(self, name + "_range")) for name in PARAMETER_NAMES}
+
+    def to_json(self) -> dict:
+        """A JSON-friendly dict (tuples become lists)."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SuiteConfig":
+        """Inverse of `to_json`."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - fields
+        if unknown:
+            raise ConfigError(f"unknown suite settings {sorted(unknown)}; known: {sorted(fields)}")
+        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
+
+    def validate(self) -> "SuiteConfig":
+        """Raise `ConfigError` naming the first bad setting and its allowed values; return self when all are good."""
+        if self.num_sims < 1 or self.num_sims >= MAX_TRAINING_SEED:
+            raise ConfigError(f"num_sims={self.num_sims} is not allowed: use 1 <= num_sims < {MAX_TRAINING_SEED}")
+        if self.hii_dim < 8 or self.hii_dim % 8:
+            raise ConfigError(f"hii_dim={self.hii_dim} is not allowed: use a multiple of 8 that is >= 8 "
+                              "(the U-Net pools three times)")
+        if not self.box_len >= 3 * R_BUBBLE_MAX_MPC:
+            raise ConfigError(f"box_len={self.box_len} Mpc is not allowed: use box_len >= {3 * R_BUBBLE_MAX_MPC:g} Mpc "
+                              f"(21cmFAST's sharp-k filter needs BOX_LEN >= 3 R_BUBBLE_MAX = 3 x {R_BUBBLE_MAX_MPC:g} Mpc)")
+        if not self.redshifts:
+            raise ConfigError("redshifts is empty: give at least one redshift in "
+                              f"[{REDSHIFT_RANGE[0]:g}, {REDSHIFT_RANGE[1]:g}]")
+        for z in self.redshifts:
+            if not REDSHIFT_RANGE[0] <= z <= REDSHIFT_RANGE[1]:
+                raise ConfigError(f"redshift {z:g} is not allowed: use redshifts in "
+                                  f"[{REDSHIFT_RANGE[0]:g}, {REDSHIFT_RANGE[1]:g}]")
+        if len(set(self.redshifts)) != len(self.redshifts):
+            raise ConfigError(f"redshifts={list(self.redshifts)} repeats a value: give each redshift once")
+        if not 1 <= self.slab_thickness <= self.hii_dim:
+            raise ConfigError(f"slab_thickness={self.slab_thickness} is not allowed: use 1 <= slab_thickness <= "
+                              f"hii_dim={self.hii_dim}")
+        if self.slab_spacing < self.slab_thickness:
+            raise ConfigError(f"slab_spacing={self.slab_spacing} is not allowed: use slab_spacing >= "
+                              f"slab_thickness={self.slab_thickness} (slabs must not overlap)")
+        if self.slab_spacing > self.hii_dim:
+            raise ConfigError(f"slab_spacing={self.slab_spacing} is not allowed: use slab_spacing <= "
+                              f"hii_dim={self.hii_dim}")
+        for name in PARAMETER_NAMES:
+            low, high = getattr(self, name + "_range")
+            allowed_low, allowed_high = ALLOWED_RANGES[name]
+            if not (allowed_low <= low < high <= allowed_high):
+                raise ConfigError(f"{name}_range=({low:g}, {high:g}) is not allowed: use low < high within "
+                                  f"[{allowed_low:g}, {allowed_high:g}] (paper: {DEFAULT_RANGES[name]})")
+        if self.design_seed < 0:
+            raise ConfigError(f"design_seed={self.design_seed} is not allowed: use a seed >= 0")
+        return self

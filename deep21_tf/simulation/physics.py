@@ -1,0 +1,119 @@
+"""One 21cmFAST run with the paper's physics, reduced to 2D maps. Call it in a process of its own.
+
+py21cmfast keeps parameter structs and tables as C globals, so two simulations must never share a process
+concurrently; `deep21_tf.simulation.worker` gives each simulation a fresh process.
+"""
+from __future__ import annotations
+
+import dataclasses
+import gc
+import json
+import warnings
+from typing import Dict
+
+import numpy as np
+
+from deep21_tf.simulation.config import SuiteConfig
+from deep21_tf.simulation.design import SimulationSpec
+from deep21_tf.simulation.slabs import project_slabs
+
+#: 21cmFAST options fixed for every run (the paper's 21cmFAST v2 model; see shared notes/21cmfast.md).
+FIXED_OPTIONS = dict(
+    USE_TS_FLUCT=True,
+    INHOMO_RECO=False,
+    PHOTON_CONS_TYPE="no-photoncons",
+    USE_CMB_HEATING=False,
+    USE_LYA_HEATING=False,
+)
+TEMPLATE = "simple"  # SOURCE_MODEL="E-INTEGRAL", USE_EXP_FILTER=False, sharp-k filter, no minihalos
+RSD_SUBCELLS = 4
+
+
+@dataclasses.dataclass
+class RedshiftMaps:
+    """Maps of one simulation at one redshift. Maps are (n_slabs, N, N) float32."""
+
+    redshift: float
+    brightness_temp: np.ndarray  # δTb in redshift space, mK
+    density: np.ndarray  # matter density contrast δ in real space, dimensionless
+    brightness_temp_real_space: np.ndarray  # δTb in real space, mK
+    mean_brightness_temp: float  # volume mean of δTb over the box, mK
+    mean_neutral_fraction: float  # volume mean of x_HI over the box
+
+
+@dataclasses.dataclass
+class SimulationResult:
+    """Everything a simulation contributes to the suite."""
+
+    maps: Dict[float, RedshiftMaps]
+    code_version: str
+    options: dict  # the 21cmFAST input parameters actually used
+
+
+def build_inputs(spec: SimulationSpec, config: SuiteConfig, n_threads: int):
+    """The py21cmfast InputParameters for one simulation (log10 M_turn and L_X, linear N_γ for POP2_ION)."""
+    import py21cmfast as p21c
+
+    return p21c.InputParameters.from_template(
+        TEMPLATE,
+        random_seed=spec.seed,
+        HII_DIM=config.hii_dim,
+        BOX_LEN=config.box_len,
+        N_THREADS=n_threads,
+        M_TURN=spec.log10_mturn,
+        L_X=spec.log10_lx,
+        POP2_ION=10.0 ** spec.log10_ngamma,
+        **FIXED_OPTIONS,
+    ).with_logspaced_redshifts(zmin=min(config.redshifts))
+
+
+def describe_inputs(inputs) -> dict:
+    """The input parameters as a JSON-serialisable dict (stored with every simulation)."""
+    described = {}
+    for group in ("simulation_options", "matter_options", "cosmo_params", "astro_params", "astro_options"):
+        struct = getattr(inputs, group, None)
+        if struct is not None:
+            described[group] = json.loads(json.dumps(struct.asdict(), default=str))
+    return described
+
+
+def run_simulation(spec: SimulationSpec, config: SuiteConfig, n_threads: int = 1) -> SimulationResult:
+    """Run 21cmFAST for one design point and cut the maps at the config's redshifts.
+
+    The 21 cm map is put in redshift space with `apply_rsds` along the last axis (the line of sight; the one
+    velocity treatment), δ stays in real space. Garbage is collected after every step to keep memory flat.
+    """
+    warnings.filterwarnings("ignore", message="Trying to purge array")
+    warnings.filterwarnings("ignore", message="Install numba")
+    import py21cmfast as p21c
+
+    inputs = build_inputs(spec, config, n_threads)
+    wanted = sorted(config.redshifts)
+    maps: Dict[float, RedshiftMaps] = {}
+    for coeval, is_output in p21c.generate_coeval(inputs=inputs, out_redshifts=wanted, write=False):
+        if is_output:
+            redshift = min(wanted, key=lambda z: abs(z - coeval.redshift))
+            maps[redshift] = _cut_maps(coeval, redshift, config)
+        del coeval
+        gc.collect()
+    missing = set(wanted) - set(maps)
+    if missing:
+        raise RuntimeError(f"21cmFAST returned no coeval box at redshifts {sorted(missing)}")
+    return SimulationResult(maps=maps, code_version=p21c.__version__, options=describe_inputs(inputs))
+
+
+def _cut_maps(coeval, redshift: float, config: SuiteConfig) -> RedshiftMaps:
+    tb_real = np.asarray(coeval.brightness_temp, dtype=np.float32)
+    tb_rsd = np.asarray(coeval.apply_rsds(field="brightness_temp", axis="z", periodic=True,
+                                          n_rsd_subcells=RSD_SUBCELLS), dtype=np.float32)
+    density = np.asarray(coeval.perturbed_field.get("density"), dtype=np.float32)
+    neutral = np.asarray(coeval.ionized_box.get("neutral_fraction"), dtype=np.float32)
+    starts, thickness = config.slab_starts, config.slab_thickness
+    return RedshiftMaps(
+        redshift=redshift,
+        brightness_temp=project_slabs(tb_rsd, starts, thickness),
+        density=project_slabs(density, starts, thickness),
+        brightness_temp_real_space=project_slabs(tb_real, starts, thickness),
+        mean_brightness_temp=float(tb_real.mean(dtype=np.float64)),
+        mean_neutral_fraction=float(neutral.mean(dtype=np.float64)),
+    )

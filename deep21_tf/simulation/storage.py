@@ -1,0 +1,90 @@
+"""One HDF5 file per simulation, written atomically, and the check that a file on disk is complete.
+
+Layout of ``sim_NNNNN.h5``::
+
+    attrs: sim_id, index, seed, log10_mturn, log10_lx, log10_ngamma, m_turn [Msun], l_x [erg/s/(Msun/yr)],
+           n_gamma, box_len [Mpc], hii_dim, cell_size [Mpc], slab_thickness, slab_spacing, slab_starts,
+           redshifts, code_version (21cmFAST), deep21_version, options (JSON), format, complete
+    z10.00/ brightness_temp (n, N, N) mK, redshift space
+            density (n, N, N) δ, real space
+            [brightness_temp_real_space (n, N, N) mK]
+            attrs: redshift, mean_brightness_temp [mK], mean_neutral_fraction
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Optional
+
+import h5py
+import numpy as np
+
+import deep21_tf
+from deep21_tf.simulation.config import PARAMETER_NAMES, SuiteConfig
+from deep21_tf.simulation.design import SimulationSpec
+from deep21_tf.simulation.physics import SimulationResult
+from deep21_tf.util.atomic import atomic_path
+
+FILE_FORMAT = 1
+MAP_FIELDS = ("brightness_temp", "density")
+REAL_SPACE_FIELD = "brightness_temp_real_space"
+
+
+def simulation_path(suite_dir: str, spec: SimulationSpec) -> str:
+    """Where the file of `spec` lives in `suite_dir`."""
+    return os.path.join(suite_dir, spec.sim_id + ".h5")
+
+
+def redshift_group(redshift: float) -> str:
+    """HDF5 group name of a redshift, e.g. ``z15.00``."""
+    return f"z{redshift:05.2f}"
+
+
+def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, result: SimulationResult) -> None:
+    """Write one simulation's maps and metadata to `path` atomically (a file that exists is complete)."""
+    with atomic_path(path) as temp_path:
+        with h5py.File(temp_path, "w") as handle:
+            attrs = handle.attrs
+            attrs.update(sim_id=spec.sim_id, index=spec.index, seed=spec.seed, **spec.parameters())
+            attrs.update(m_turn=10.0 ** spec.log10_mturn, l_x=10.0 ** spec.log10_lx, n_gamma=10.0 ** spec.log10_ngamma)
+            attrs.update(box_len=config.box_len, hii_dim=config.hii_dim, cell_size=config.cell_size,
+                         slab_thickness=config.slab_thickness, slab_spacing=config.slab_spacing,
+                         slab_starts=np.asarray(config.slab_starts), redshifts=np.asarray(sorted(config.redshifts)))
+            attrs.update(code_version=result.code_version, deep21_version=deep21_tf.__version__,
+                         options=json.dumps(result.options), format=FILE_FORMAT)
+            for redshift in sorted(config.redshifts):
+                maps = result.maps[redshift]
+                group = handle.create_group(redshift_group(redshift))
+                group.attrs.update(redshift=redshift, mean_brightness_temp=maps.mean_brightness_temp,
+                                   mean_neutral_fraction=maps.mean_neutral_fraction)
+                group.create_dataset("brightness_temp", data=maps.brightness_temp)
+                group.create_dataset("density", data=maps.density)
+                if config.keep_real_space_21cm:
+                    group.create_dataset(REAL_SPACE_FIELD, data=maps.brightness_temp_real_space)
+            attrs["complete"] = True
+
+
+def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Optional[str]:
+    """Why the file at `path` is not a complete file of `spec` in this suite, or None when it is complete."""
+    if not os.path.exists(path):
+        return "missing"
+    try:
+        with h5py.File(path, "r") as handle:
+            attrs = handle.attrs
+            if not attrs.get("complete", False) or attrs.get("format") != FILE_FORMAT:
+                return "not marked complete"
+            if int(attrs["seed"]) != spec.seed or any(
+                    not np.isclose(attrs[name], getattr(spec, name)) for name in PARAMETER_NAMES):
+                return "seed or parameters differ from the manifest"
+            shape = (len(config.slab_starts), config.hii_dim, config.hii_dim)
+            fields = MAP_FIELDS + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
+            for redshift in config.redshifts:
+                name = redshift_group(redshift)
+                if name not in handle:
+                    return f"redshift group {name} missing"
+                for field in fields:
+                    if field not in handle[name] or handle[name][field].shape != shape:
+                        return f"{name}/{field} missing or not of shape {shape}"
+    except (OSError, KeyError) as error:
+        return f"unreadable ({error})"
+    return None

@@ -1,0 +1,51 @@
+"""Atomic file creation: write under a temporary name in the same directory, then rename."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from typing import Iterator
+
+TEMP_MARKER = ".partial-"
+
+
+@contextlib.contextmanager
+def atomic_path(final_path: str) -> Iterator[str]:
+    """Yield a temporary path beside `final_path`; on success rename it to `final_path`, on error remove it.
+
+    Readers therefore see either no file or a complete one.
+    """
+    directory, name = os.path.split(os.path.abspath(final_path))
+    handle, temp_path = tempfile.mkstemp(prefix=name + TEMP_MARKER, dir=directory)
+    os.close(handle)
+    try:
+        yield temp_path
+        os.chmod(temp_path, 0o666 & ~_current_umask())
+        os.replace(temp_path, final_path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temp_path)
+        raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_text(final_path: str, text: str) -> None:
+    """Write `text` to `final_path` atomically (UTF-8)."""
+    with atomic_path(final_path) as temp_path:
+        with open(temp_path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def remove_stale_partials(directory: str) -> int:
+    """Delete temporary files left by killed writers in `directory`; return how many were removed."""
+    removed = 0
+    for name in os.listdir(directory):
+        if TEMP_MARKER in name:
+            os.remove(os.path.join(directory, name))
+            removed += 1
+    return removed
