@@ -1,0 +1,30 @@
+"""Coefficient of determination R² of parameter predictions."""
+from __future__ import annotations
+
+from typing import Tuple
+
+import numpy as np
+
+from deep21_tf.stats._maps import check_same_shape
+
+
+def r2_score(true, pred) -> Tuple[np.ndarray, float]:
+    """Coefficient of determination R² = 1 − SS_res/SS_tot, per parameter (column) and overall.
+
+    true, pred: (N,) for one parameter or (N, n_params), in any consistent units (e.g. log10 of the parameters).
+    The overall R² pools all parameters after standardising each column by the std of its true values, which
+    equals the mean of the per-parameter R² and does not depend on each parameter's units.
+    Returns (R² per parameter (n_params,), overall R²).
+    """
+    check_same_shape(true, pred, "true", "pred")
+    y, y_hat = (np.asarray(a, dtype=np.float64) for a in (true, pred))
+    if y.ndim == 1:
+        y, y_hat = y[:, np.newaxis], y_hat[:, np.newaxis]
+    if y.ndim != 2 or y.shape[0] < 2:
+        raise ValueError(f"true and pred must be (N,) or (N, n_params) with N >= 2; got {np.shape(true)}")
+    ss_tot = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
+    if np.any(ss_tot == 0):
+        raise ValueError(f"true values of parameter(s) {np.flatnonzero(ss_tot == 0).tolist()} are constant; "
+                         "R² is undefined")
+    per_parameter = 1.0 - np.sum((y - y_hat) ** 2, axis=0) / ss_tot
+    return per_parameter, float(per_parameter.mean())
