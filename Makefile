@@ -1,6 +1,9 @@
+# deep21-tf: `make demo` runs the main job on the tiny default, `make test` runs the tests.
+# Both install everything first (Debian packages for 21cmFAST, a virtual environment in .venv/).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_DIR ?= runs/demo
 
 .PHONY: install test test-fast demo bench clean
 
@@ -14,3 +17,22 @@ $(STAMP): setup.py
 	$(PY) -m pip install --upgrade pip wheel setuptools
 	$(PY) -m pip install -e ".[dev]"
 	touch $(STAMP)
+
+## The whole test suite (real 21cmFAST, TFDS and Keras at tiny sizes; ~15 min on 2 cores).
+test: install
+	$(PY) -m pytest -q --durations=15
+
+## Only the fast tests (no 21cmFAST runs, no tfds build, no training).
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
+
+## The main job end to end on the tiny preset, into $(DEMO_DIR).
+demo: install
+	$(VENV)/bin/deep21-simulate --flagfile=flags/tiny.flags --suite_dir=$(DEMO_DIR)/suite
+
+## Benchmarks: print figures (run them on an otherwise idle machine).
+bench: install
+	$(PY) bench/bench_simulation.py
+
+clean:
+	rm -rf $(DEMO_DIR) .pytest_cache

@@ -18,6 +18,7 @@ setup(
         "tqdm>=4.66",
         "tensorflow>=2.21",
         "keras>=3.15",
+        "tensorboard>=2.20",
         "tensorflow-datasets>=4.9.10",
         "mlcroissant>=1.0",
         "importlib_resources>=6.0",
@@ -30,6 +31,7 @@ setup(
     entry_points={
         "console_scripts": [
             "deep21-simulate=deep21_tf.apps.simulate:run",
+            "deep21-train=deep21_tf.apps.train:run",
         ],
     },
 )

@@ -5,6 +5,13 @@ import sys
 from typing import List, NoReturn, Sequence
 
 
+def quiet_libraries() -> None:
+    """Keep the console for our own messages: absl INFO lines from TFDS/Beam are hidden (warnings still show)."""
+    from absl import logging
+
+    logging.set_verbosity(logging.WARNING)
+
+
 def fail(program: str, message: str) -> NoReturn:
     """Print `program: error: message` on stderr and exit with status 2 (bad input)."""
     print(f"{program}: error: {message}", file=sys.stderr)

@@ -59,8 +59,10 @@ def main(argv):
 
             summary = run_suite(FLAGS.suite_dir, config, workers=FLAGS.workers,
                                 threads_per_sim=FLAGS.threads_per_sim, show_progress=FLAGS.progress)
-    except (ConfigError, ValueError, PermissionError) as error:
+    except (ConfigError, ValueError) as error:
         fail(PROGRAM, str(error))
+    except OSError as error:
+        fail(PROGRAM, f"--suite_dir={FLAGS.suite_dir} cannot be used: {error}")
     print(summary.line(FLAGS.suite_dir))
     if summary.failed:
         from deep21_tf.simulation.runner import describe

@@ -51,6 +51,7 @@ def open_or_create_suite(suite_dir: str, config: SuiteConfig) -> List[Simulation
                                      "use the same flags to resume it, or a new --suite_dir")
         return design
     design = draw_design(config)
+    os.makedirs(suite_dir, exist_ok=True)
     data = {"format": MANIFEST_FORMAT, "config": config.to_json(),
             "simulations": [dataclasses.asdict(spec) for spec in design]}
     atomic_write_text(manifest_path(suite_dir), json.dumps(data, indent=1))

@@ -48,6 +48,7 @@ class SimulationResult:
     maps: Dict[float, RedshiftMaps]
     code_version: str
     options: dict  # the 21cmFAST input parameters actually used
+    n_threads: int  # OpenMP threads: 21cmFAST draws the initial conditions with one RNG stream per thread
 
 
 def build_inputs(spec: SimulationSpec, config: SuiteConfig, n_threads: int):
@@ -99,7 +100,8 @@ def run_simulation(spec: SimulationSpec, config: SuiteConfig, n_threads: int = 1
     missing = set(wanted) - set(maps)
     if missing:
         raise RuntimeError(f"21cmFAST returned no coeval box at redshifts {sorted(missing)}")
-    return SimulationResult(maps=maps, code_version=p21c.__version__, options=describe_inputs(inputs))
+    return SimulationResult(maps=maps, code_version=p21c.__version__, options=describe_inputs(inputs),
+                            n_threads=n_threads)
 
 
 def _cut_maps(coeval, redshift: float, config: SuiteConfig) -> RedshiftMaps:

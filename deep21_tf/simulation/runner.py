@@ -53,11 +53,9 @@ class SuiteSummary:
 
 def prepare_suite(suite_dir: str, config: SuiteConfig) -> tuple:
     """Create `suite_dir` and its manifest if needed, remove partial files; return (design, pending specs)."""
-    config.validate()
-    os.makedirs(suite_dir, exist_ok=True)
+    design = open_or_create_suite(suite_dir, config)
     if not os.access(suite_dir, os.W_OK):
         raise PermissionError(f"--suite_dir={suite_dir} is not writable")
-    design = open_or_create_suite(suite_dir, config)
     remove_stale_partials(suite_dir)
     pending = []
     for spec in design:

@@ -4,7 +4,7 @@ Layout of ``sim_NNNNN.h5``::
 
     attrs: sim_id, index, seed, log10_mturn, log10_lx, log10_ngamma, m_turn [Msun], l_x [erg/s/(Msun/yr)],
            n_gamma, box_len [Mpc], hii_dim, cell_size [Mpc], slab_thickness, slab_spacing, slab_starts,
-           redshifts, code_version (21cmFAST), deep21_version, options (JSON), format, complete
+           redshifts, code_version (21cmFAST), deep21_version, options (JSON), n_threads, format, complete
     z10.00/ brightness_temp (n, N, N) mK, redshift space
             density (n, N, N) δ, real space
             [brightness_temp_real_space (n, N, N) mK]
@@ -51,7 +51,8 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
                          slab_thickness=config.slab_thickness, slab_spacing=config.slab_spacing,
                          slab_starts=np.asarray(config.slab_starts), redshifts=np.asarray(sorted(config.redshifts)))
             attrs.update(code_version=result.code_version, deep21_version=deep21_tf.__version__,
-                         options=json.dumps(result.options), format=FILE_FORMAT)
+                         options=json.dumps(result.options), n_threads=result.n_threads,
+                         format=FILE_FORMAT)
             for redshift in sorted(config.redshifts):
                 maps = result.maps[redshift]
                 group = handle.create_group(redshift_group(redshift))

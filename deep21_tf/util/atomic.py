@@ -13,10 +13,11 @@ TEMP_MARKER = ".partial-"
 def atomic_path(final_path: str) -> Iterator[str]:
     """Yield a temporary path beside `final_path`; on success rename it to `final_path`, on error remove it.
 
-    Readers therefore see either no file or a complete one.
+    Readers therefore see either no file or a complete one. The temporary name keeps the file's extension
+    (some writers, e.g. Keras, insist on it).
     """
     directory, name = os.path.split(os.path.abspath(final_path))
-    handle, temp_path = tempfile.mkstemp(prefix=name + TEMP_MARKER, dir=directory)
+    handle, temp_path = tempfile.mkstemp(prefix=name + TEMP_MARKER, suffix=os.path.splitext(name)[1], dir=directory)
     os.close(handle)
     try:
         yield temp_path

@@ -1,0 +1,1 @@
+"""Training stage: distribution strategy, compilation, callbacks, resume and export."""

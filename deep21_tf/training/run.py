@@ -1,0 +1,125 @@
+"""Train the U-Net or AstroNet under a tf.distribute strategy, with TensorBoard, resume and export."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import keras
+import numpy as np
+
+from deep21_tf.data import load_normalization, make_dataset, open_builder
+from deep21_tf.data.reading import map_shape
+from deep21_tf.models import build_astronet, build_unet, transfer_encoder
+from deep21_tf.training import model_dir as layout
+from deep21_tf.training.export import export_model
+from deep21_tf.training.monitor import DensityMonitor
+from deep21_tf.training.resume import CallbackStateKeeper, completed_epochs, stateful
+from deep21_tf.training.settings import TrainSettings
+from deep21_tf.training.strategy import make_strategy
+from deep21_tf.util.atomic import atomic_path
+
+
+def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verbose: int = 2) -> dict:
+    """Train as `settings` say, into `model_dir` (see `deep21_tf.training.model_dir`); resume an unfinished run.
+
+    Returns a summary: epochs, best validation loss, seconds, replicas, global batch.
+    """
+    settings.validate()
+    strategy = make_strategy(settings.cpu_replicas)  # first: splitting the CPU must precede TF's initialisation
+    builder = open_builder(settings.data_dir, settings.dataset)
+    resumed = layout.prepare(model_dir, dataclasses.asdict(settings), overwrite)
+    norm = load_normalization(builder)
+    shape = map_shape(builder)
+    box_length = float(builder.info.metadata["suite"]["box_len"])
+    replicas = strategy.num_replicas_in_sync
+    global_batch = settings.batch_size * replicas
+    steps = max(1, math.ceil(builder.info.splits["train"].num_examples / global_batch))
+    start_epoch = completed_epochs(layout.path(model_dir, layout.BACKUP_DIR))
+    keras.utils.set_random_seed(settings.seed)
+
+    datasets = dict(source=builder, config_name=None, target=settings.model, batch_size=settings.batch_size,
+                    num_replicas=replicas)
+    # The training stream is one deterministic sequence over all epochs; a resumed run skips what was consumed.
+    train_ds = make_dataset(split="train", augment="random", shuffle_buffer=settings.shuffle_buffer,
+                            seed=settings.seed, repeat=True, drop_remainder=True, **datasets).skip(start_epoch * steps)
+    val_ds = make_dataset(split="validation", augment="none", **datasets)
+
+    with strategy.scope():
+        network = _build_network(settings, shape)
+        network.compile(optimizer=keras.optimizers.Adam(settings.learning_rate, settings.beta_1, settings.beta_2),
+                        loss="mse", jit_compile=settings.jit_compile)
+    callbacks = _callbacks(settings, model_dir, builder, norm, box_length)
+    start = time.perf_counter()
+    history = network.fit(train_ds, epochs=settings.epochs, steps_per_epoch=steps, validation_data=val_ds,
+                          callbacks=callbacks, shuffle=False, verbose=verbose)
+    seconds = time.perf_counter() - start
+    _export(settings, model_dir, norm, shape, box_length)
+    val_losses = history.history.get("val_loss", [])
+    return dict(epochs=settings.epochs, resumed_from_epoch=start_epoch if resumed else 0, seconds=seconds,
+                replicas=replicas, global_batch=global_batch, steps_per_epoch=steps,
+                best_val_loss=float(min(val_losses)) if val_losses else None)
+
+
+def _build_network(settings: TrainSettings, shape) -> keras.Model:
+    if settings.model == "unet":
+        return build_unet(shape, settings.base_filters, settings.weight_decay, output_channels=shape[-1])
+    astronet = build_astronet(shape, settings.base_filters, dropout=settings.dropout,
+                              weight_decay=settings.weight_decay)
+    if settings.encoder != "scratch":
+        unet = load_unet_for_transfer(settings.unet_dir, settings.dataset, shape)
+        transfer_encoder(unet, astronet, trainable=settings.encoder == "trainable")
+    return astronet
+
+
+def load_unet_for_transfer(unet_dir: str, dataset: str, shape) -> keras.Model:
+    """The trained U-Net network of `unet_dir`, checked to match this dataset and map shape."""
+    info = layout.read_json(unet_dir, layout.INFO_FILE)
+    if info["model"] != "unet":
+        raise ValueError(f"--unet_dir={unet_dir} holds a {info['model']} model, not a U-Net")
+    if info["dataset"] != dataset or tuple(info["input_shape"]) != tuple(shape):
+        raise ValueError(f"--unet_dir={unet_dir} was trained on {info['dataset']} maps of shape "
+                         f"{tuple(info['input_shape'])}, but this run uses {dataset} maps of shape {tuple(shape)}")
+    return keras.saving.load_model(layout.path(unet_dir, layout.NETWORK_FILE), safe_mode=True)
+
+
+def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_length: float) -> list:
+    checkpoint = keras.callbacks.ModelCheckpoint(layout.path(model_dir, layout.NETWORK_FILE), monitor="val_loss",
+                                                 save_best_only=True)
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=settings.lr_factor,
+                                                patience=settings.lr_patience)
+    callbacks = []
+    if settings.model == "unet":
+        callbacks.append(_density_monitor(settings, model_dir, builder, norm, box_length))
+    backup_dir = layout.path(model_dir, layout.BACKUP_DIR)
+    return callbacks + [
+        checkpoint, plateau,
+        CallbackStateKeeper(backup_dir, stateful([checkpoint, plateau])),
+        keras.callbacks.CSVLogger(layout.path(model_dir, layout.HISTORY_FILE), append=True),
+        keras.callbacks.TensorBoard(layout.path(model_dir, layout.LOG_DIR), write_graph=False),
+        keras.callbacks.BackupAndRestore(backup_dir),
+    ]
+
+
+def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box_length: float) -> DensityMonitor:
+    maps = make_dataset(builder, None, "validation", target="unet", augment="none", batch_size=settings.monitor_maps)
+    inputs, targets = (np.asarray(t) for t in next(iter(maps)))
+    return DensityMonitor(layout.path(model_dir, layout.LOG_DIR), inputs,
+                          true_delta=norm.denormalize("density", targets)[..., 0],
+                          display_21cm=norm.denormalize("map_21cm", inputs)[..., 0],
+                          delta_mean=norm.density_mean[0], delta_std=norm.density_std[0], box_length=box_length)
+
+
+def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float) -> None:
+    """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
+    network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True)
+    target = "density" if settings.model == "unet" else "log10_params"
+    layout.write_json(model_dir, layout.NORMALIZATION_FILE, norm.to_dict())
+    layout.write_json(model_dir, layout.INFO_FILE, dict(
+        model=settings.model, dataset=settings.dataset, input_shape=list(shape), box_len=box_length,
+        cell_size=box_length / shape[0], redshifts=list(norm.redshifts), parameter_names=list(norm.parameter_names),
+        output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
+    exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
+                            getattr(norm, target + "_std"), name=f"{settings.model}_exported")
+    with atomic_path(layout.path(model_dir, layout.EXPORTED_FILE)) as temp_path:
+        exported.save(temp_path)

@@ -1,0 +1,56 @@
+"""The settings of a training run (the paper's recipe by default) and their validation."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+MODELS = ("unet", "astro")
+ENCODERS = ("frozen", "trainable", "scratch")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    """What to train, on which data, how. Defaults are the paper's (Sec. III.3): MSE, Adam lr 1e-3,
+    β = (0.5, 0.999), coupled L2 weight decay 1e-4, batch 30, 40 epochs, lr ×0.1 after 10 stalled epochs."""
+
+    data_dir: str
+    dataset: str = "z15"
+    model: str = "unet"
+    encoder: str = "trainable"
+    unet_dir: Optional[str] = None
+    base_filters: int = 64
+    epochs: int = 40
+    batch_size: int = 30  # per replica; the global batch is batch_size × replicas
+    learning_rate: float = 1e-3
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    weight_decay: float = 1e-4
+    lr_factor: float = 0.1
+    lr_patience: int = 10
+    dropout: float = 0.2
+    shuffle_buffer: int = 2000
+    seed: int = 0
+    cpu_replicas: int = 1
+    monitor_maps: int = 8
+    jit_compile: bool = False
+
+    def validate(self) -> "TrainSettings":
+        """Raise ValueError naming the first bad setting and its allowed values; return self otherwise."""
+        if self.model not in MODELS:
+            raise ValueError(f"--model={self.model} is not allowed: use one of {', '.join(MODELS)}")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"--encoder={self.encoder} is not allowed: use one of {', '.join(ENCODERS)}")
+        if self.model == "astro" and self.encoder != "scratch" and not self.unet_dir:
+            raise ValueError(f"--encoder={self.encoder} loads a trained U-Net: give --unet_dir (or --encoder=scratch)")
+        for name in ("base_filters", "epochs", "batch_size", "lr_patience", "cpu_replicas", "monitor_maps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name}={getattr(self, name)} is not allowed: use an integer >= 1")
+        for name in ("learning_rate",):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"--{name}={getattr(self, name)} is not allowed: use a value > 0")
+        for name in ("beta_1", "beta_2", "lr_factor", "dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"--{name}={getattr(self, name)} is not allowed: use 0 <= {name} < 1")
+        if self.weight_decay < 0 or self.shuffle_buffer < 0 or self.seed < 0:
+            raise ValueError("--weight_decay, --shuffle_buffer and --seed must be >= 0")
+        return self

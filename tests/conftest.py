@@ -1,0 +1,49 @@
+"""Shared fixtures: one tiny real 21cmFAST suite per test session, made with the CLI as a user would."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY_FLAGS = os.path.join(REPO, "flags", "tiny.flags")
+#: The session suite: 4 simulations (2 train / 1 validation / 1 test), real-space 21 cm kept for the RSD tests.
+SESSION_SUITE_ARGS = ("--num_sims=4", "--keep_real_space_21cm", "--progress=false")
+
+
+def run_cli(module: str, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run `python -m module args...` as a user would; fail the test with its output when `check` and it fails."""
+    process = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout,
+                             cwd=REPO)
+    if check and process.returncode != 0:
+        pytest.fail(f"{module} {' '.join(args)} exited {process.returncode}:\n{process.stdout}\n{process.stderr}")
+    return process
+
+
+@pytest.fixture(scope="session")
+def tiny_suite(tmp_path_factory) -> str:
+    """Directory of a real tiny suite (32^3 cells, 48 Mpc, z = 10, 15, 20, 4 simulations, 8 maps each)."""
+    suite_dir = str(tmp_path_factory.mktemp("suite") / "tiny")
+    run_cli("deep21_tf.apps.simulate", f"--flagfile={TINY_FLAGS}", f"--suite_dir={suite_dir}", *SESSION_SUITE_ARGS)
+    return suite_dir
+
+
+TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
+BEAM_MULTIPROCESSING = "--beam_pipeline_options=direct_running_mode=multi_processing,direct_num_workers=2"
+
+
+def tfds_build(suite_dir: str, data_dir: str, config: str, *extra: str, check: bool = True):
+    """`tfds build datasets/hi21cm` as a user runs it."""
+    return run_cli(TFDS_CLI, "build", "datasets/hi21cm", f"--manual_dir={suite_dir}", f"--data_dir={data_dir}",
+                   f"--config={config}", *extra, check=check)
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tiny_suite, tmp_path_factory) -> str:
+    """TFDS data dir of the tiny suite: z15 (Beam multi-processing, 2 workers) and all_z (default DirectRunner)."""
+    data_dir = str(tmp_path_factory.mktemp("tfds_data"))
+    tfds_build(tiny_suite, data_dir, "z15", BEAM_MULTIPROCESSING)
+    tfds_build(tiny_suite, data_dir, "all_z")
+    return data_dir

@@ -1,0 +1,158 @@
+"""Real Keras training on a real tiny dataset: loss goes down, MirroredStrategy, resume, TensorBoard, export."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from deep21_tf.data import load_normalization, make_dataset
+from deep21_tf.training import model_dir as layout
+from tests.conftest import REPO, run_cli
+
+pytestmark = pytest.mark.slow
+
+TINY = ("--dataset=z15", "--base_filters=4", "--batch_size=4", "--shuffle_buffer=64", "--monitor_maps=2",
+        "--lr_patience=2")
+
+
+def train_args(data_dir: str, model_dir, *extra: str) -> list:
+    return [f"--data_dir={data_dir}", f"--model_dir={model_dir}", *TINY, *extra]
+
+
+@pytest.fixture(scope="module")
+def unet_dir(tiny_data_dir, tmp_path_factory) -> str:
+    """A U-Net trained for 3 epochs with the CLI (shared by the tests below)."""
+    model_dir = str(tmp_path_factory.mktemp("models") / "unet")
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=3"))
+    return model_dir
+
+
+def history(model_dir: str) -> list:
+    with open(layout.path(model_dir, layout.HISTORY_FILE), encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_training_lowers_the_loss_and_writes_every_artefact(unet_dir):
+    rows = history(unet_dir)
+    assert [int(row["epoch"]) for row in rows] == [0, 1, 2]
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+    for name in (layout.FLAGS_FILE, layout.INFO_FILE, layout.NORMALIZATION_FILE, layout.NETWORK_FILE,
+                 layout.EXPORTED_FILE):
+        assert os.path.isfile(layout.path(unet_dir, name)), name
+    assert not os.path.exists(layout.path(unet_dir, layout.BACKUP_DIR))
+    info = layout.read_json(unet_dir, layout.INFO_FILE)
+    assert info["model"] == "unet" and info["input_shape"] == [32, 32, 1] and info["box_len"] == 48.0
+    assert layout.read_json(unet_dir, layout.FLAGS_FILE)["base_filters"] == 4
+
+
+def read_events(log_dir: str) -> dict:
+    """{tag: [value per step]} from every event file under `log_dir`; image summaries give their PNG bytes."""
+    import tensorflow as tf
+
+    found = {}
+    for root, _, files in os.walk(log_dir):
+        for name in files:
+            if "tfevents" not in name:
+                continue
+            for event in tf.compat.v1.train.summary_iterator(os.path.join(root, name)):
+                for value in event.summary.value:
+                    array = tf.make_ndarray(value.tensor)
+                    found.setdefault(value.tag, []).append(array if array.ndim else float(array))
+    return found
+
+
+def test_tensorboard_has_losses_learning_rate_spectra_and_image_panels(unet_dir):
+    logs = layout.path(unet_dir, layout.LOG_DIR)
+    train = read_events(os.path.join(logs, "train"))
+    assert len(train["epoch_loss"]) == 3 and len(train["epoch_learning_rate"]) == 3
+    validation = read_events(os.path.join(logs, "validation"))
+    for tag in ("epoch_loss", "epoch_transfer_k0-0.7", "epoch_crosscorr_k0-0.7", "epoch_transfer_k0.7-2",
+                "epoch_crosscorr_k0.7-2"):
+        assert len(validation[tag]) == 3, tag
+    assert all(-1.0 <= r <= 1.0 for r in validation["epoch_crosscorr_k0-0.7"])
+    assert all(t > 0 for t in validation["epoch_transfer_k0-0.7"])
+    for tag in ("validation_map_0", "validation_map_1"):
+        assert len(validation[tag]) == 3
+        assert bytes(validation[tag][0][2]).startswith(b"\x89PNG")  # [width, height, png]
+
+
+def test_exported_model_takes_mK_and_reproduces_the_network(unet_dir, tiny_data_dir):
+    exported = keras.saving.load_model(layout.path(unet_dir, layout.EXPORTED_FILE), safe_mode=True)
+    network = keras.saving.load_model(layout.path(unet_dir, layout.NETWORK_FILE), safe_mode=True)
+    norm = load_normalization(tiny_data_dir, "z15")
+    inputs, _ = next(iter(make_dataset(tiny_data_dir, "z15", "test", batch_size=4)))
+    maps_mK = norm.denormalize("map_21cm", np.asarray(inputs))
+    expected = norm.denormalize("density", network.predict(np.asarray(inputs), verbose=0))
+    np.testing.assert_allclose(exported.predict(maps_mK, verbose=0), expected, rtol=1e-4, atol=1e-5)
+
+
+def encoder_weights(model_dir: str) -> list:
+    network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True)
+    return [np.asarray(w) for w in network.get_layer("encoder").weights]
+
+
+@pytest.mark.parametrize("encoder, same", [("frozen", True), ("trainable", False)])
+def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_dir, tiny_data_dir, tmp_path,
+                                                                         encoder, same):
+    model_dir = tmp_path / f"astro_{encoder}"
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--model=astro", f"--encoder={encoder}",
+                                                f"--unet_dir={unet_dir}", "--epochs=2"))
+    pairs = list(zip(encoder_weights(unet_dir), encoder_weights(str(model_dir))))
+    assert len(pairs) == 36
+    assert all(np.array_equal(a, b) for a, b in pairs) == same
+    exported = keras.saving.load_model(layout.path(str(model_dir), layout.EXPORTED_FILE), safe_mode=True)
+    assert exported.output_shape == (None, 3)
+
+
+def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_dir, tmp_path):
+    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "m", "--epochs=1",
+                                                         "--cpu_replicas=2"))
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["replicas"] == 2 and summary["global_batch"] == 8
+    n_train = sum(1 for _ in make_dataset(tiny_data_dir, "z15", "train", batch_size=1))
+    assert summary["steps_per_epoch"] == -(-n_train // 8)
+
+
+def test_a_killed_run_resumes_to_the_same_result(tiny_data_dir, tmp_path):
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, straight, "--epochs=5"))
+    command = [sys.executable, "-m", "deep21_tf.apps.train", *train_args(tiny_data_dir, killed, "--epochs=5")]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    metadata = killed / layout.BACKUP_DIR / "training_metadata.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (metadata.exists() and json.loads(metadata.read_text())["epoch"] >= 2):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not layout.is_finished(str(killed))
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, killed, "--epochs=5"))
+    assert [int(row["epoch"]) for row in history(str(killed))][-1] == 4
+    a = keras.saving.load_model(layout.path(str(straight), layout.EXPORTED_FILE), safe_mode=True)
+    b = keras.saving.load_model(layout.path(str(killed), layout.EXPORTED_FILE), safe_mode=True)
+    for wa, wb in zip(a.weights, b.weights):
+        np.testing.assert_allclose(np.asarray(wa), np.asarray(wb), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--model=astro", "--encoder=frozen"], "--encoder=frozen loads a trained U-Net: give --unet_dir"),
+    (["--epochs=0"], "--epochs=0 is not allowed"),
+    (["--dataset=z99"], "no prepared hi21cm/z99 dataset"),
+])
+def test_bad_training_flags_fail_clearly_and_write_nothing(tiny_data_dir, tmp_path, extra, message):
+    model_dir = tmp_path / "m"
+    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, *extra), check=False)
+    assert result.returncode != 0 and message in result.stderr
+    assert not model_dir.exists()
+
+
+def test_a_finished_run_is_not_overwritten_without_overwrite(unet_dir, tiny_data_dir):
+    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, unet_dir, "--epochs=3"), check=False)
+    assert result.returncode != 0 and "holds a finished run; pass --overwrite" in result.stderr
