@@ -28,7 +28,7 @@ test-fast: install
 
 ## The main job end to end on the tiny preset, into $(DEMO_DIR).
 demo: install
-	$(VENV)/bin/deep21-simulate --flagfile=flags/tiny.flags --suite_dir=$(DEMO_DIR)/suite
+	$(VENV)/bin/deep21-pipeline --flagfile=flags/demo.flags --run_dir=$(DEMO_DIR)
 
 ## Benchmarks: print figures (run them on an otherwise idle machine).
 bench: install

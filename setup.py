@@ -32,6 +32,10 @@ setup(
         "console_scripts": [
             "deep21-simulate=deep21_tf.apps.simulate:run",
             "deep21-train=deep21_tf.apps.train:run",
+            "deep21-evaluate=deep21_tf.apps.evaluate:run",
+            "deep21-saliency=deep21_tf.apps.saliency:run",
+            "deep21-predict=deep21_tf.apps.predict:run",
+            "deep21-pipeline=deep21_tf.apps.pipeline:run",
         ],
     },
 )

@@ -22,10 +22,20 @@ def run_cli(module: str, *args: str, check: bool = True, timeout: float = 900) -
     return process
 
 
+def session_dir(tmp_path_factory, name: str) -> str:
+    """A fresh temporary directory, or `$DEEP21_TEST_CACHE/name` when that variable is set (developers: the
+    resumable CLIs then find their work done and return at once; CI leaves it unset)."""
+    cache = os.environ.get("DEEP21_TEST_CACHE")
+    if cache:
+        os.makedirs(cache, exist_ok=True)
+        return os.path.join(cache, name)
+    return str(tmp_path_factory.mktemp(name) / name)
+
+
 @pytest.fixture(scope="session")
 def tiny_suite(tmp_path_factory) -> str:
     """Directory of a real tiny suite (32^3 cells, 48 Mpc, z = 10, 15, 20, 4 simulations, 8 maps each)."""
-    suite_dir = str(tmp_path_factory.mktemp("suite") / "tiny")
+    suite_dir = session_dir(tmp_path_factory, "suite")
     run_cli("deep21_tf.apps.simulate", f"--flagfile={TINY_FLAGS}", f"--suite_dir={suite_dir}", *SESSION_SUITE_ARGS)
     return suite_dir
 
@@ -43,7 +53,28 @@ def tfds_build(suite_dir: str, data_dir: str, config: str, *extra: str, check: b
 @pytest.fixture(scope="session")
 def tiny_data_dir(tiny_suite, tmp_path_factory) -> str:
     """TFDS data dir of the tiny suite: z15 (Beam multi-processing, 2 workers) and all_z (default DirectRunner)."""
-    data_dir = str(tmp_path_factory.mktemp("tfds_data"))
+    data_dir = session_dir(tmp_path_factory, "tfds_data")
     tfds_build(tiny_suite, data_dir, "z15", BEAM_MULTIPROCESSING)
     tfds_build(tiny_suite, data_dir, "all_z")
     return data_dir
+
+
+TINY_TRAINING = ("--dataset=z15", "--base_filters=4", "--batch_size=4", "--shuffle_buffer=64", "--epochs=2")
+
+
+@pytest.fixture(scope="session")
+def trained_unet_dir(tiny_data_dir, tmp_path_factory) -> str:
+    """A tiny U-Net (4 base filters, 2 epochs on z15) trained with the CLI; shared by evaluate, saliency, predict."""
+    model_dir = str(tmp_path_factory.mktemp("trained") / "unet")
+    run_cli("deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
+            "--monitor_maps=2")
+    return model_dir
+
+
+@pytest.fixture(scope="session")
+def trained_astro_dir(tiny_data_dir, tmp_path_factory) -> str:
+    """A tiny AstroNet (encoder from scratch, 2 epochs on z15) trained with the CLI."""
+    model_dir = str(tmp_path_factory.mktemp("trained") / "astro")
+    run_cli("deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
+            "--model=astro", "--encoder=scratch")
+    return model_dir

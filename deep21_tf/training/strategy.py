@@ -14,9 +14,14 @@ def split_cpu(num_devices: int) -> None:
     """
     if num_devices < 1:
         raise ValueError(f"num_devices={num_devices}: use 1 or more logical CPU devices")
+    if num_devices == 1:
+        return
     cpu = tf.config.list_physical_devices("CPU")[0]
-    if num_devices > 1 and len(tf.config.list_logical_devices("CPU")) != num_devices:
+    try:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * num_devices)
+    except RuntimeError as error:  # TensorFlow already initialised: only the same split is possible
+        if len(tf.config.list_logical_devices("CPU")) != num_devices:
+            raise RuntimeError(f"cannot split the CPU into {num_devices} devices after TensorFlow started") from error
 
 
 def make_strategy(cpu_replicas: int = 1) -> tf.distribute.Strategy:

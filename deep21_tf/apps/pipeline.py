@@ -1,0 +1,52 @@
+"""deep21-pipeline: the whole job, each stage with the command a user would type, skipping finished stages.
+
+  deep21-pipeline --flagfile=flags/demo.flags            # = make demo, into runs/demo
+
+Writes RUN_DIR/REPORT.md at the end. Re-running is fast; a killed run resumes.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags  # noqa: E402
+
+from deep21_tf.apps.common import fail  # noqa: E402
+from deep21_tf.pipeline import PipelineSettings, run_pipeline  # noqa: E402
+
+PROGRAM = "deep21-pipeline"
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", "runs/demo", "Where every stage writes (suite/, tfds/, unet/, astro_*/, REPORT.md).")
+flags.DEFINE_string("simulate_flagfile", "flags/tiny.flags", "Flagfile of deep21-simulate.")
+flags.DEFINE_string("train_flagfile", "flags/train_tiny.flags", "Flagfile of deep21-train (U-Net and AstroNet).")
+flags.DEFINE_string("dataset", "z15", "Dataset config (redshift): z10, z15, z20 or all_z.")
+flags.DEFINE_list("simulate_args", [], "Extra flags for deep21-simulate, e.g. --num_sims=4.")
+flags.DEFINE_list("train_args", [], "Extra flags for deep21-train, e.g. --epochs=2.")
+flags.DEFINE_bool("tta", True, "Also evaluate the U-Net with D4 test-time averaging.")
+
+
+def main(argv):
+    if len(argv) > 1:
+        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
+    for name in ("simulate_flagfile", "train_flagfile"):
+        if not os.path.isfile(FLAGS[name].value):
+            fail(PROGRAM, f"--{name}={FLAGS[name].value} does not exist")
+    settings = PipelineSettings(run_dir=FLAGS.run_dir, simulate_flagfile=FLAGS.simulate_flagfile,
+                                train_flagfile=FLAGS.train_flagfile, dataset=FLAGS.dataset,
+                                simulate_args=tuple(FLAGS.simulate_args), train_args=tuple(FLAGS.train_args),
+                                tta=FLAGS.tta)
+    try:
+        run_pipeline(settings)
+    except RuntimeError as error:
+        fail(PROGRAM, str(error))
+    return 0
+
+
+def run():
+    """Console-script entry point."""
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()
