@@ -27,7 +27,7 @@ setup(
         "powerbox>=1.0",
         "tf-keras-vis>=0.8.7",
     ],
-    extras_require={"dev": ["pytest>=8.0", "pytest-timeout>=2.3"]},
+    extras_require={"dev": ["pytest>=8.0", "pytest-timeout>=2.3", "dill>=0.3.8"]},
     entry_points={
         "console_scripts": [
             "deep21-simulate=deep21_tf.apps.simulate:run",

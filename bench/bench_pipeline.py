@@ -1,0 +1,108 @@
+"""Benchmark of the tf.data pipeline: throughput with D4 augmentation, and peak memory vs dataset size.
+
+  python bench/bench_pipeline.py --work_dir=/tmp/bench_pipeline            # 200² maps, 10 and 100 simulations
+  python bench/bench_pipeline.py --work_dir=/tmp/bp --hii_dim=32 --num_sims=3 --factor=2 --seconds=2   # smoke run
+
+1. Writes synthetic suites in the simulation stage's format (random maps: file layout and sizes are real,
+   physics is not; a 200³ 21cmFAST run takes ~30 min) with `num_sims` and `factor × num_sims` simulations,
+   and builds each with the real TFDS builder (Beam DirectRunner). Suites and datasets are reused if present.
+2. Throughput: examples/s of `make_dataset(..., augment="random")` (train split, shuffled, repeated), against
+   the U-Net's training consumption rate `--unet_maps_per_s` (goal: pipeline ≥ 20× faster).
+3. Memory: peak RSS of a fresh process iterating one epoch of each dataset (goal: the larger within 10 %).
+Prints figures; asserts nothing timed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import tensorflow_datasets as tfds
+from absl import app, flags
+
+from deep21_tf.data import Hi21cm, make_dataset
+from deep21_tf.data.synthetic import write_synthetic_suite
+from deep21_tf.simulation.config import SuiteConfig
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("work_dir", None, "Directory for the synthetic suites and the TFDS data dir.")
+flags.DEFINE_integer("hii_dim", 200, "Map side in cells (paper: 200); cells are 1.5 Mpc.", lower_bound=32)
+flags.DEFINE_integer("num_sims", 10, "Simulations of the 1x suite (>= 3).", lower_bound=3)
+flags.DEFINE_integer("factor", 10, "The larger suite has factor x num_sims simulations.", lower_bound=2)
+flags.DEFINE_integer("batch_size", 30, "Batch size (paper: 30).", lower_bound=1)
+flags.DEFINE_integer("shuffle_buffer", 100, "Shuffle buffer (examples); keep it below the 1x train split size.",
+                     lower_bound=0)
+flags.DEFINE_float("seconds", 30.0, "Duration of the throughput measurement.")
+flags.DEFINE_float("unet_maps_per_s", 0.9,
+                   "U-Net training consumption at this map size (DESIGN.md: ~0.9 maps/s at 200² on 2 cores).")
+flags.DEFINE_string("iterate", None, "Internal: iterate this data dir once and print the peak RSS as JSON.")
+flags.mark_flag_as_required("work_dir")
+
+CONFIG_NAME = "z15"
+
+
+def build_dataset(num_sims: int) -> str:
+    """TFDS data dir of a synthetic suite of `num_sims` simulations at --hii_dim (built once, then reused)."""
+    root = os.path.join(FLAGS.work_dir, f"{FLAGS.hii_dim}px_{num_sims}sims")
+    suite_dir, data_dir = os.path.join(root, "suite"), os.path.join(root, "tfds")
+    if os.path.isdir(os.path.join(data_dir, "hi21cm", CONFIG_NAME)):
+        return data_dir
+    config = SuiteConfig(num_sims=num_sims, hii_dim=FLAGS.hii_dim, box_len=1.5 * FLAGS.hii_dim, redshifts=(15.0,))
+    os.makedirs(suite_dir, exist_ok=True)
+    write_synthetic_suite(suite_dir, config)
+    Hi21cm(data_dir=data_dir, config=CONFIG_NAME).download_and_prepare(
+        download_config=tfds.download.DownloadConfig(manual_dir=suite_dir))
+    return data_dir
+
+
+def throughput(data_dir: str) -> float:
+    """Examples/s of the augmented, shuffled, repeated train pipeline (after 3 warm-up batches)."""
+    ds = make_dataset(data_dir, CONFIG_NAME, "train", augment="random", batch_size=FLAGS.batch_size,
+                      shuffle_buffer=FLAGS.shuffle_buffer, repeat=True)
+    batches = iter(ds)
+    for _ in range(3):
+        next(batches)
+    examples, start = 0, time.perf_counter()
+    while time.perf_counter() - start < FLAGS.seconds:
+        examples += int(next(batches)[0].shape[0])
+    return examples / (time.perf_counter() - start)
+
+
+def iterate_once(data_dir: str) -> dict:
+    """Iterate one augmented epoch of the train split; peak RSS (MiB) and example count."""
+    ds = make_dataset(data_dir, CONFIG_NAME, "train", augment="random", batch_size=FLAGS.batch_size,
+                      shuffle_buffer=FLAGS.shuffle_buffer)
+    examples = sum(int(x.shape[0]) for x, _ in ds)
+    return {"examples": examples, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def peak_rss_in_fresh_process(data_dir: str) -> dict:
+    """`iterate_once` in a new Python process, so earlier work does not inflate its peak."""
+    args = [sys.executable, os.path.abspath(__file__), f"--iterate={data_dir}"]
+    args += [f"--{name}={FLAGS[name].value}" for name in ("work_dir", "batch_size", "shuffle_buffer")]
+    result = subprocess.run(args, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main(argv):
+    del argv
+    if FLAGS.iterate:
+        print(json.dumps(iterate_once(FLAGS.iterate)))
+        return
+    small, large = build_dataset(FLAGS.num_sims), build_dataset(FLAGS.factor * FLAGS.num_sims)
+    rate = throughput(small)
+    print(f"pipeline throughput ({FLAGS.hii_dim}² maps, random D4, batch {FLAGS.batch_size}, "
+          f"shuffle {FLAGS.shuffle_buffer}): {rate:.1f} examples/s")
+    print(f"  vs U-Net consumption {FLAGS.unet_maps_per_s:g} maps/s: {rate / FLAGS.unet_maps_per_s:.0f}x (goal >= 20x)")
+    peaks = [peak_rss_in_fresh_process(data_dir) for data_dir in (small, large)]
+    for label, peak in zip(("1x", f"{FLAGS.factor}x"), peaks):
+        print(f"peak RSS iterating one epoch, {label} simulations ({peak['examples']} train examples): "
+              f"{peak['peak_rss_mib']:.0f} MiB")
+    print(f"  ratio {peaks[1]['peak_rss_mib'] / peaks[0]['peak_rss_mib']:.3f} (goal <= 1.10)")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,17 @@
+"""Write dummy_data/: a synthetic 3-simulation suite (8x8 maps, 2 slabs, z = 10, 15, 20) for the builder test.
+
+Regenerate with `python datasets/hi21cm/make_dummy_data.py`; the content is deterministic.
+"""
+import os
+import shutil
+
+from deep21_tf.data.synthetic import write_synthetic_suite
+from deep21_tf.simulation.config import SuiteConfig
+
+DUMMY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dummy_data")
+CONFIG = SuiteConfig(num_sims=3, hii_dim=8, box_len=48.0, slab_thickness=4, slab_spacing=4, design_seed=7)
+
+if __name__ == "__main__":
+    shutil.rmtree(DUMMY_DIR, ignore_errors=True)
+    os.makedirs(DUMMY_DIR)
+    write_synthetic_suite(DUMMY_DIR, CONFIG)

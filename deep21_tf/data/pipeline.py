@@ -1,0 +1,95 @@
+"""The tf.data input pipeline: read → normalise → shuffle → (repeat) → D4 augmentation → batch → prefetch.
+
+Nothing is cached or materialised: memory is bounded by the shuffle buffer and the prefetched batches, not by
+the size of the dataset. Augmented copies exist only for the element being produced.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from deep21_tf.data import d4
+from deep21_tf.data.reading import Source, load_normalization, map_shape, open_builder
+
+TARGETS = ("unet", "astro")
+AUGMENTATIONS = ("random", "none", "all8")
+
+
+def make_dataset(source: Source, config_name: Optional[str], split: str, *, target: str = "unet",
+                 augment: str = "none", batch_size: int = 30, num_replicas: int = 1, shuffle_buffer: int = 0,
+                 seed: int = 0, repeat: bool = False, drop_remainder: bool = False) -> tf.data.Dataset:
+    """Batched, prefetched (input, target) pairs of normalised maps from the prepared hi21cm dataset.
+
+    Args:
+      source, config_name: the dataset, as for `deep21_tf.data.reading.open_builder` (data dir + config name,
+        a dataset directory with config_name None, or a builder).
+      split: a TFDS split ("train", "validation", "test", or a slice such as "train[:10%]").
+      target: "unet" → (21 cm, δ); "astro" → (21 cm, normalised log10 parameters (3,)). Maps are (H, W, C).
+      augment: "random": one of the 8 D4 transforms per example, drawn anew each epoch and applied identically
+        to input and target map, reproducible from `seed`; "none"; "all8": every example is followed by its 8
+        transforms in order, so element i is transform ``i % 8`` (evaluation, test-time averaging).
+      batch_size: examples per replica; the dataset's batches hold batch_size × num_replicas (global batch).
+      shuffle_buffer: examples in the shuffle buffer (0: keep the stored order and read files in order).
+      seed: seeds file order, shuffling and the random D4 draws.
+      repeat: repeat forever (before augmentation, so every pass draws new transforms).
+    Auto-sharding for tf.distribute is set to DATA.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target={target!r} is not allowed: use one of {TARGETS}")
+    if augment not in AUGMENTATIONS:
+        raise ValueError(f"augment={augment!r} is not allowed: use one of {AUGMENTATIONS}")
+    for name, value, low in (("batch_size", batch_size, 1), ("num_replicas", num_replicas, 1),
+                             ("shuffle_buffer", shuffle_buffer, 0)):
+        if value < low:
+            raise ValueError(f"{name}={value} is not allowed: use {name} >= {low}")
+    builder = open_builder(source, config_name)
+    norm = load_normalization(builder)
+    shape = map_shape(builder)
+    wanted = ("map_21cm", "density") if target == "unet" else ("map_21cm", "log10_params")
+    shuffle = shuffle_buffer > 0
+    # try_autocache=False: TFDS would otherwise keep small datasets in RAM, so memory would grow with the data.
+    ds = builder.as_dataset(split=split, shuffle_files=shuffle,
+                            read_config=tfds.ReadConfig(shuffle_seed=seed, try_autocache=False),
+                            decoders=tfds.decode.PartialDecoding({name: True for name in wanted}))
+
+    def normalise(example):
+        x = norm.normalize("map_21cm", tf.ensure_shape(example["map_21cm"], shape))
+        if target == "unet":
+            return x, norm.normalize("density", tf.ensure_shape(example["density"], shape))
+        return x, norm.normalize("log10_params", example["log10_params"])
+
+    ds = ds.map(normalise, num_parallel_calls=tf.data.AUTOTUNE)
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    if augment == "random":
+        ds = random_d4(ds, seed, transform_target=target == "unet")
+    elif augment == "all8":
+        ds = ds.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices(
+            (d4.all_transforms(x), d4.all_transforms(y) if target == "unet" else tf.repeat(y[None], d4.D4_SIZE, 0))))
+    ds = ds.batch(batch_size * num_replicas, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    ds = ds.with_options(options)
+    return ds
+
+
+def random_d4(ds: tf.data.Dataset, seed: int, transform_target: bool) -> tf.data.Dataset:
+    """Apply one random D4 transform per (x, y) element, the same to x and (if `transform_target`) y.
+
+    Transform k comes from a stateless draw seeded by (seed, a per-element number from
+    ``Dataset.random(seed, rerandomize_each_iteration=True)``): the same seed gives the same transforms, and
+    each new iteration over the dataset (epoch) gives new ones.
+    """
+    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+
+    def transform(pair, draw):
+        x, y = pair
+        k = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), draw]), maxval=d4.D4_SIZE,
+                                        dtype=tf.int32)
+        return d4.apply(x, k), (d4.apply(y, k) if transform_target else y)
+
+    return tf.data.Dataset.zip((ds, draws)).map(transform, num_parallel_calls=tf.data.AUTOTUNE)

@@ -1,0 +1,128 @@
+"""The TFDS builder of the hi21cm dataset: a finished simulation suite packed into sharded TFRecords with Beam.
+
+Build it with the TFDS CLI (the suite directory is the manual dir)::
+
+    tfds build datasets/hi21cm --manual_dir=SUITE_DIR --data_dir=DATA_DIR --config=z15 \
+        [--beam_pipeline_options=direct_running_mode=multi_processing,direct_num_workers=2]
+
+One example is one slab map of one simulation. Splits are by simulation (`deep21_tf.data.splits`); the
+normalisation statistics of the train split (`deep21_tf.data.normalization`), the split assignment and the
+suite's settings are stored in the dataset's metadata (``metadata.json`` beside ``dataset_info.json``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Dict, Tuple
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from deep21_tf.data.normalization import METADATA_KEY, compute_normalization
+from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
+from deep21_tf.data.suite import Suite, open_suite, read_examples
+from deep21_tf.simulation.config import PARAMETER_NAMES, PARAMETER_UNITS
+from deep21_tf.simulation.manifest import manifest_path
+
+NAME = "hi21cm"
+#: Where the TFDS folder convention files (README.md, CITATIONS.bib, dummy_data/) live in a source checkout.
+SOURCE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                          "datasets", NAME)
+
+SUITE_INSTRUCTIONS = """\
+The manual dir is a simulation suite made by the simulation stage (manifest.json + one sim_NNNNN.h5 per
+simulation), e.g. `deep21-simulate --flagfile=flags/tiny.flags --suite_dir=SUITE_DIR`; pass it as
+`tfds build datasets/hi21cm --manual_dir=SUITE_DIR`. Every simulation of the manifest must be complete.
+"""
+
+
+@dataclasses.dataclass
+class Hi21cmConfig(tfds.core.BuilderConfig):
+    """A builder config: the redshifts packed as channels, in increasing order."""
+
+    redshifts: Tuple[float, ...] = ()
+
+
+def _config(name: str, redshifts: Tuple[float, ...], what: str) -> Hi21cmConfig:
+    return Hi21cmConfig(name=name, redshifts=redshifts, description=f"{what}; maps (H, W, {len(redshifts)}).")
+
+
+BUILDER_CONFIGS = [
+    _config("z10", (10.0,), "z = 10"),
+    _config("z15", (15.0,), "z = 15"),
+    _config("z20", (20.0,), "z = 20"),
+    _config("all_z", (10.0, 15.0, 20.0), "z = 10, 15, 20 as channels"),
+]
+
+
+class Hi21cm(tfds.core.GeneratorBasedBuilder):
+    """21 cm brightness-temperature maps (redshift space) and matter density maps (real space) from 21cmFAST."""
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "First release: splits by simulation, train-split normalisation in metadata."}
+    BUILDER_CONFIGS = BUILDER_CONFIGS
+    DEFAULT_CONFIG_NAME = "z15"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = SUITE_INSTRUCTIONS
+    pkg_dir_path = tfds.core.Path(SOURCE_DIR) if os.path.isdir(SOURCE_DIR) else None
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        channels = len(self.builder_config.redshifts)
+        maps = dict(shape=(None, None, channels), dtype=np.float32, encoding=tfds.features.Encoding.BYTES)
+        units = ", ".join(f"{name[len('log10_'):]} [{PARAMETER_UNITS[name]}]" for name in PARAMETER_NAMES)
+        return self.dataset_info_from_configs(
+            features=tfds.features.FeaturesDict({
+                "map_21cm": tfds.features.Tensor(**maps, doc="21 cm brightness temperature, redshift space, mK"),
+                "density": tfds.features.Tensor(**maps, doc="matter density contrast δ, real space"),
+                # Raw bytes: tf.train.Example stores floats as float32, and L_X ~ 1e40 overflows float32.
+                "params": tfds.features.Tensor(shape=(3,), dtype=np.float64, encoding=tfds.features.Encoding.BYTES,
+                                               doc=f"parameters: {units}"),
+                "log10_params": tfds.features.Tensor(shape=(3,), dtype=np.float32,
+                                                     doc=f"log10 of {', '.join(PARAMETER_NAMES)}"),
+                "sim_id": tfds.features.Text(doc="simulation id, e.g. sim_00042"),
+                "seed": tfds.features.Scalar(dtype=np.int64, doc="21cmFAST random seed"),
+                "slice_index": tfds.features.Scalar(dtype=np.int32, doc="slab index along the line of sight"),
+                "redshift": tfds.features.Tensor(shape=(channels,), dtype=np.float32, doc="redshift per channel"),
+                "box_len": tfds.features.Scalar(dtype=np.float32, doc="box side, Mpc"),
+                "cell_size": tfds.features.Scalar(dtype=np.float32, doc="cell size, Mpc"),
+            }),
+            supervised_keys=("map_21cm", "density"),
+            metadata=tfds.core.MetadataDict(),
+            homepage="https://arxiv.org/abs/2006.14305",
+        )
+
+    def download_and_prepare(self, *, download_config=None, **kwargs):
+        """Check the suite before TFDS writes anything to data_dir, then build as usual."""
+        manual_dir = download_config.manual_dir if download_config else None
+        overwrite = download_config is not None and download_config.download_mode.overwrite_dataset
+        if manual_dir and (overwrite or not self.is_prepared()):
+            self._open_suite(manual_dir)
+        super().download_and_prepare(download_config=download_config, **kwargs)
+
+    def _open_suite(self, manual_dir) -> Tuple[Suite, Dict[str, Tuple[str, ...]]]:
+        """The checked suite and its {split: sim_ids}; raises SuiteError / SplitError naming the file."""
+        suite = open_suite(os.fspath(manual_dir), self.builder_config.redshifts)
+        try:
+            return suite, assign_splits(suite.files)  # fails loudly if a simulation would be in two splits
+        except SplitError as error:
+            raise SplitError(f"{manifest_path(suite.suite_dir)}: {error}") from error
+
+    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+        suite, assignment = self._open_suite(dl_manager.manual_dir)
+        train_files = [suite.files[sim_id] for sim_id in assignment["train"]]
+        stats = compute_normalization(train_files, suite.redshifts, assignment["train"])
+        height = suite.config.hii_dim
+        self.info.metadata.update({
+            METADATA_KEY: stats.to_dict(),
+            "splits": {split: list(ids) for split, ids in assignment.items()},
+            "map_shape": [height, height, len(suite.redshifts)],
+            "suite": suite.config.to_json(),
+        })
+        return {split: self._generate_examples([suite.files[sim_id] for sim_id in assignment[split]],
+                                               suite.redshifts) for split in SPLITS}
+
+    def _generate_examples(self, paths, redshifts):
+        """A Beam transform: one element per simulation file, fanned out to its slab maps."""
+        beam = tfds.core.lazy_imports.apache_beam
+        return (beam.Create(sorted(paths))
+                | beam.Reshuffle()
+                | beam.FlatMap(read_examples, redshifts=tuple(redshifts)))
