@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Callable, List, Sequence
 
+from deep21_tf.report import write_report
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
 from deep21_tf.training import model_dir as layout
@@ -95,7 +96,8 @@ def stages(s: PipelineSettings) -> List[Stage]:
 
 
 def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dict:
-    """Run every stage that is not complete yet; return {stage name: seconds} of the stages' last real runs.
+    """Run every stage that is not complete yet, then write REPORT.md; return {stage name: seconds} of the
+    stages' last runs that did work.
 
     Raises RuntimeError naming the stage (and its exit status) when a stage fails; later stages do not run.
     """
@@ -113,4 +115,5 @@ def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dic
             raise RuntimeError(f"stage '{stage.name}' failed with exit status {status}: {' '.join(stage.command)}")
         times[stage.name] = round(time.perf_counter() - start, 1)
         atomic_write_text(times_path, json.dumps(times, indent=1))
+    log(f"[done] report: {write_report(s.run_dir, times)}")
     return times
