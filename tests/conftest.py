@@ -78,3 +78,12 @@ def trained_astro_dir(tiny_data_dir, tmp_path_factory) -> str:
     run_cli("deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
             "--model=astro", "--encoder=scratch")
     return model_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_maps_mK(tiny_data_dir):
+    """The 8 test-split 21 cm maps of the z15 dataset in mK, in stored order, (8, 32, 32)."""
+    from deep21_tf.data import load_normalization, make_dataset
+
+    inputs, _ = next(make_dataset(tiny_data_dir, "z15", "test", batch_size=8).as_numpy_iterator())
+    return load_normalization(tiny_data_dir, "z15").denormalize("map_21cm", inputs)[..., 0]

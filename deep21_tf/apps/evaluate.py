@@ -1,0 +1,83 @@
+"""deep21-evaluate: score a trained model on its dataset's test split, like the paper's Sec. IV.
+
+  deep21-evaluate --model_dir=runs/demo/unet --data_dir=DATA_DIR [--tta]
+
+U-Net: metrics.json (per redshift: T(k), r(k), P(k) and PDF mean ± std over maps, max|1−T| and max|1−r| for
+k <= 0.7 and k <= 2 Mpc⁻¹, PDF distance, MSE; the same for the Wiener-filter baseline fitted on the train split,
+and how much the network beats it per k) and Figs. 3–5 as PNG. AstroNet: R² per parameter and Fig. 6.
+--tta adds the D4-averaged network (and its per-pixel std). Files go to MODEL_DIR/evaluation unless --output_dir.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags  # noqa: E402
+
+from deep21_tf.apps.common import fail, quiet_libraries  # noqa: E402
+
+PROGRAM = "deep21-evaluate"
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model_dir", None, "Model dir written by deep21-train (U-Net or AstroNet).")
+flags.DEFINE_string("data_dir", None, "TFDS data dir holding the model's dataset (`tfds build datasets/hi21cm`).")
+flags.DEFINE_string("split", "test", "Dataset split to score (test, validation, train, or a TFDS slice).")
+flags.DEFINE_string("output_dir", None, "Where metrics.json and the figures go (default MODEL_DIR/evaluation).")
+flags.DEFINE_bool("tta", False, "Also score the D4 test-time average (8 symmetric copies of each map).")
+flags.DEFINE_integer("max_maps", None, "Score at most this many maps (default: the whole split).", lower_bound=1)
+flags.DEFINE_integer("batch_size", 16, "Maps per prediction batch.", lower_bound=1)
+flags.DEFINE_bool("progress", True, "Show progress bars.")
+flags.mark_flags_as_required(["model_dir", "data_dir"])
+
+
+def headline(metrics: dict) -> str:
+    """A few lines: the headline figures and how the network does against the Wiener baseline."""
+    if metrics["model"] == "astro":
+        return "\n".join(f"{name}: R² of the log10 parameters: " + ", ".join(
+            f"{parameter} {_number(value)}" for parameter, value in scores["r2_log10"].items())
+            + f"; overall {_number(scores['r2_log10_overall'])}"
+            for name, scores in metrics.items() if name.startswith("network"))
+    lines = []
+    for z, summary in metrics["redshifts"].items():
+        for name in ("network", "network_tta"):
+            if name not in summary:
+                continue
+            figures = "; ".join(f"{band}: max|1-T| {_number(values['max_abs_1_minus_T'])}, "
+                                f"max|1-r| {_number(values['max_abs_1_minus_r'])}"
+                                for band, values in summary[name]["headline"].items())
+            versus = summary[f"{name}_vs_wiener"]
+            lines.append(f"z={z} {name}: {figures}; beats Wiener at every k: {versus['beats_baseline_at_every_k']} "
+                         f"(error power reduction >= {_number(versus['min_error_power_reduction'])}, MSE ratio "
+                         f"{_number(versus['mse_ratio_network_over_baseline'])})")
+    return "\n".join(lines)
+
+
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def main(argv):
+    if len(argv) > 1:
+        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
+    quiet_libraries()
+    from deep21_tf.evaluation.run import METRICS_FILE, evaluate
+
+    try:
+        metrics = evaluate(FLAGS.model_dir, FLAGS.data_dir, split=FLAGS.split, output_dir=FLAGS.output_dir,
+                           tta=FLAGS.tta, max_maps=FLAGS.max_maps, batch_size=FLAGS.batch_size,
+                           progress=FLAGS.progress)
+    except (ValueError, FileNotFoundError) as error:
+        fail(PROGRAM, str(error))
+    print(headline(metrics))
+    print(json.dumps({"metrics": os.path.join(metrics["output_dir"], METRICS_FILE)}))
+    return 0
+
+
+def run():
+    """Console-script entry point."""
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

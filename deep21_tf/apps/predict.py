@@ -1,0 +1,61 @@
+"""deep21-predict: the matter density (U-Net) or the astrophysical parameters (AstroNet) of your own 21 cm maps.
+
+  deep21-predict --model_dir=runs/demo/unet --input=maps.npy --output=density.npy [--png=first.png] [--tta]
+  deep21-predict --model_dir=runs/demo/astro --input=maps.h5 --key=maps --output=params.json
+
+Input: maps in mK, one (H, W) or a stack (N, H, W) [or (N, H, W, C) for multi-redshift models], H and W multiples
+of 8, in .npy, .npz or .h5 (--key picks the array). Output: δ maps (.npy, the input's shape; with --tta the
+D4-averaged δ and OUTPUT_std.npy) or the parameters (.json, log10 and physical). Bad input: one error line, exit 2,
+nothing written. Maps unlike the training data (mean, spread, --cell_size) get warnings.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags  # noqa: E402
+
+from deep21_tf.apps.common import fail, quiet_libraries  # noqa: E402
+
+PROGRAM = "deep21-predict"
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model_dir", None, "Model dir written by deep21-train (U-Net or AstroNet).")
+flags.DEFINE_string("input", None, "21 cm map(s) in mK: .npy, .npz or .h5/.hdf5.")
+flags.DEFINE_string("key", None, "Array name in an .npz, or dataset path in an .h5, when it holds several.")
+flags.DEFINE_string("output", None, "Where the prediction goes: .npy (U-Net δ) or .json (AstroNet parameters).")
+flags.DEFINE_string("png", None, "Optional PNG of the first map and its prediction.")
+flags.DEFINE_bool("tta", False, "Average the predictions over the 8 D4 transforms and write their std.")
+flags.DEFINE_float("cell_size", None, "Pixel size of your maps in Mpc (checked against the training maps').")
+flags.DEFINE_integer("batch_size", 16, "Maps per prediction batch.", lower_bound=1)
+flags.mark_flags_as_required(["model_dir", "input", "output"])
+
+
+def warn(message: str) -> None:
+    print(f"{PROGRAM}: warning: {message}", file=sys.stderr)
+
+
+def main(argv):
+    if len(argv) > 1:
+        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
+    quiet_libraries()
+    from deep21_tf.predict import run_prediction
+
+    try:
+        summary = run_prediction(FLAGS.model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
+                                 tta=FLAGS.tta, cell_size=FLAGS.cell_size, batch_size=FLAGS.batch_size, warn=warn)
+    except (ValueError, OSError) as error:
+        fail(PROGRAM, str(error))
+    print(json.dumps(summary))
+    return 0
+
+
+def run():
+    """Console-script entry point."""
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

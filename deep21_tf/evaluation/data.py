@@ -1,0 +1,40 @@
+"""Batches of a prepared dataset split in physical units: 21 cm maps in mK with δ maps or log10 parameters."""
+from __future__ import annotations
+
+from typing import Iterator, Optional, Tuple
+
+import numpy as np
+
+from deep21_tf.data import load_normalization, make_dataset
+from deep21_tf.util.progress import progress_bar
+
+#: The normalised field that `make_dataset` pairs with the 21 cm maps, per target.
+TARGET_FIELD = {"unet": "density", "astro": "log10_params"}
+
+
+def split_size(builder, split: str) -> int:
+    """Number of maps in `split` (a name or a TFDS slice such as "test[:10]"); ValueError naming the splits."""
+    try:
+        return builder.info.splits[split].num_examples
+    except (KeyError, ValueError):
+        raise ValueError(f"--split={split} is not a split of {builder.info.full_name}: use one of "
+                         f"{sorted(builder.info.splits)} or a slice such as test[:10]") from None
+
+
+def physical_batches(builder, split: str, target: str, batch_size: int, max_maps: Optional[int] = None,
+                     progress: bool = True) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+    """(maps_21cm [mK] (B, H, W, C), δ (B, H, W, C) or log10 parameters (B, 3)) in the split's stored order.
+
+    Undoes the pipeline's normalisation with the dataset's own statistics; stops after `max_maps` maps.
+    """
+    norm = load_normalization(builder)
+    total = split_size(builder, split)
+    total = total if max_maps is None else min(total, max_maps)
+    dataset = make_dataset(builder, None, split, target=target, augment="none", batch_size=batch_size)
+    with progress_bar(total, f"{split} maps", enabled=progress) as bar:
+        for maps, targets in dataset.as_numpy_iterator():
+            maps, targets = maps[:total - bar.n], targets[:total - bar.n]
+            yield norm.denormalize("map_21cm", maps), norm.denormalize(TARGET_FIELD[target], targets)
+            bar.update(len(maps))
+            if bar.n >= total:
+                return

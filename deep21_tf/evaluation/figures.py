@@ -1,0 +1,134 @@
+"""Evaluation figures in physical units, like the paper's: Fig. 4 (P(k), T(k), r(k)), Fig. 5 (PDF), Fig. 6/8
+(predicted vs true parameters), and prediction panels (21 cm | predicted δ | D4 std) for maps without a truth.
+
+Every function takes the summaries of `deep21_tf.evaluation.metrics` or plain arrays and returns a Figure;
+`save_figure` writes it atomically as PNG.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from deep21_tf.plots import figure_to_png  # first: selects the Agg backend
+from deep21_tf.util.atomic import atomic_path
+
+import matplotlib.pyplot as plt  # noqa: E402  (isort: skip)
+
+#: Axis labels of the parameters in physical units (paper Table I).
+PARAMETER_LABELS = {
+    "log10_mturn": r"$M_{\rm turn}$ [M$_\odot$]",
+    "log10_lx": r"$L_{X<2\,{\rm keV}}/{\rm SFR}$ [erg s$^{-1}$ M$_\odot^{-1}$ yr]",
+    "log10_ngamma": r"$N_{\gamma}/b$",
+}
+K_LABEL = r"$k$ [Mpc$^{-1}$]"
+TRUE_STYLE = dict(color="tab:red", label="true")
+PRED_STYLE = dict(color="tab:blue", label="predicted (U-Net)")
+TTA_STYLE = dict(color="tab:green", label="predicted, D4-averaged")
+WIENER_STYLE = dict(color="0.4", linestyle="--", label="Wiener filter")
+
+
+def save_figure(figure: plt.Figure, path: str, dpi: int = 100) -> None:
+    """Write `figure` to `path` as PNG atomically, and close it."""
+    data = figure_to_png(figure, dpi=dpi)
+    with atomic_path(path) as temp_path:
+        with open(temp_path, "wb") as handle:
+            handle.write(data)
+
+
+def _band(axis, x, mean, std, style, band: bool = True) -> None:
+    mean, std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
+    axis.plot(x, mean, **style)
+    if band:
+        axis.fill_between(x, mean - std, mean + std, color=style["color"], alpha=0.25, linewidth=0)
+
+
+def power_figure(network: dict, wiener: Optional[dict] = None, tta: Optional[dict] = None,
+                 title: str = "") -> plt.Figure:
+    """Paper Fig. 4: P(k) of true and predicted δ (mean ± std over maps), T(k) and r(k) with their bands.
+
+    network, wiener, tta: `DensityScores.summary()` of the U-Net, the Wiener baseline and the D4-averaged U-Net.
+    """
+    figure = plt.figure(figsize=(12, 5.5), constrained_layout=True)
+    grid = figure.add_gridspec(2, 2)
+    power, transfer, crosscorr = (figure.add_subplot(grid[:, 0]), figure.add_subplot(grid[0, 1]),
+                                  figure.add_subplot(grid[1, 1]))
+    k = network["k_mpc^-1"]
+    _band(power, k, network["power_true_mean_mpc^2"], network["power_true_std_mpc^2"], TRUE_STYLE)
+    curves = [(network, PRED_STYLE, True), (tta, TTA_STYLE, False), (wiener, WIENER_STYLE, False)]
+    for summary, style, band in curves:
+        if summary is None:
+            continue
+        _band(power, k, summary["power_pred_mean_mpc^2"], summary["power_pred_std_mpc^2"], style, band)
+        _band(transfer, k, summary["transfer_mean"], summary["transfer_std"], style, band)
+        _band(crosscorr, k, summary["crosscorr_mean"], summary["crosscorr_std"], style, band)
+    power.set(xscale="log", yscale="log", xlabel=K_LABEL, ylabel=r"$P(k)$ [Mpc$^2$]")
+    transfer.set(xscale="log", ylabel=r"$T(k)$")
+    crosscorr.set(xscale="log", xlabel=K_LABEL, ylabel=r"$r(k)$")
+    for axis in (transfer, crosscorr):
+        axis.axhline(1.0, color="k", linewidth=0.8)
+    power.legend()
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def pdf_figure(network: dict, title: str = "") -> plt.Figure:
+    """Paper Fig. 5: PDF of the true and predicted normalised δ maps, mean ± std over maps."""
+    figure, axis = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    x = network["pdf_x_delta_over_sigma"]
+    _band(axis, x, network["pdf_true_mean"], network["pdf_true_std"], TRUE_STYLE)
+    _band(axis, x, network["pdf_pred_mean"], network["pdf_pred_std"], PRED_STYLE)
+    axis.set(xlabel=r"$(\delta - \bar\delta)/\sigma_\delta$", ylabel="PDF",
+             title=f"{title}  (PDF distance {network['pdf_distance']:.3f})".strip())
+    axis.legend()
+    return figure
+
+
+def parameter_figure(true_log10: np.ndarray, pred_log10: np.ndarray, names: Sequence[str], scores: dict,
+                     pred_std: Optional[np.ndarray] = None, title: str = "") -> plt.Figure:
+    """Paper Fig. 6/8: predicted vs true value of each parameter in physical units (log axes), with R².
+
+    true_log10, pred_log10, pred_std: (N, P) log10 values and their D4 spread; scores: `parameter_scores`.
+    """
+    true_log10, pred_log10 = (np.asarray(a, np.float64) for a in (true_log10, pred_log10))  # 1e40 overflows float32
+    figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4.6), constrained_layout=True)
+    for index, (axis, name) in enumerate(zip(np.atleast_1d(axes), names)):
+        true, pred = 10.0 ** true_log10[:, index], 10.0 ** pred_log10[:, index]
+        if pred_std is None:
+            axis.scatter(true, pred, s=12, alpha=0.7)
+        else:  # the log10 spread as asymmetric errors in physical units
+            spread = pred_std[:, index]
+            errors = np.stack([pred - 10.0 ** (pred_log10[:, index] - spread),
+                               10.0 ** (pred_log10[:, index] + spread) - pred])
+            axis.errorbar(true, pred, yerr=errors, fmt="o", markersize=3, alpha=0.7)
+        low, high = min(true.min(), pred.min()), max(true.max(), pred.max())
+        axis.plot([low, high], [low, high], color="k", linewidth=0.8)
+        r2 = scores["r2_log10"][name]
+        label = PARAMETER_LABELS.get(name, name)
+        axis.set(xscale="log", yscale="log", xlabel=f"true {label}", ylabel=f"predicted {label}",
+                 title="R² (log10) = " + ("undefined" if r2 is None else f"{r2:.3f}"))
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def prediction_panels(map_21cm: np.ndarray, cell_size: float, pred_delta: Optional[np.ndarray] = None,
+                      std_delta: Optional[np.ndarray] = None, title: str = "") -> plt.Figure:
+    """21 cm δTb [mK] | predicted δ | D4 std of δ, the last two when given: maps (H, W), axes in Mpc.
+
+    cell_size: Mpc per pixel.
+    """
+    extent = (0.0, map_21cm.shape[0] * cell_size, 0.0, map_21cm.shape[1] * cell_size)
+    panels = [(map_21cm, "21 cm δTb", "mK", "viridis"), (pred_delta, "predicted δ", "δ", "magma"),
+              (std_delta, "D4 std of predicted δ", r"$\sigma_\delta$", "cividis")]
+    panels = [panel for panel in panels if panel[0] is not None]
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 0.6, 3.9), constrained_layout=True,
+                                squeeze=False)
+    for axis, (image, label, unit, cmap) in zip(axes[0], panels):
+        shown = axis.imshow(np.asarray(image).T, origin="lower", extent=extent, cmap=cmap)
+        axis.set(title=label, xlabel="x [Mpc]", ylabel="y [Mpc]")
+        figure.colorbar(shown, ax=axis, label=unit, shrink=0.85)
+    if title:
+        figure.suptitle(title)
+    return figure

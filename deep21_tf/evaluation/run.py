@@ -1,0 +1,132 @@
+"""Evaluate a trained model directory on a dataset split: metrics.json and the paper's figures.
+
+U-Net, per redshift channel z: the network's δ maps, the Wiener baseline's, and (with `tta`) the D4-averaged
+network's are scored by `metrics.DensityScores`; the network is compared with the baseline k by k. Files:
+metrics.json, fig3_maps_z{z}.png (first map: 21 cm | true δ | predicted δ | log10 residual), fig4_power_z{z}.png,
+fig5_pdf_z{z}.png, wiener_z{z}.npz (the fitted filter) and, with `tta`, fig3_tta_z{z}.png (21 cm | D4-averaged
+δ | D4 std). AstroNet: metrics.json (R² and RMSE of log10 parameters, with and without D4 averaging),
+fig6_params.png and, with `tta`, fig6_params_tta.png.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Optional
+
+import numpy as np
+
+from deep21_tf.data import load_normalization, open_builder
+from deep21_tf.evaluation import figures
+from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
+from deep21_tf.evaluation.data import physical_batches, split_size
+from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINITIONS, DensityScores,
+                                          compare_to_baseline, parameter_scores)
+from deep21_tf.evaluation.trained_model import TrainedModel
+from deep21_tf.plots import map_panels
+from deep21_tf.util.atomic import atomic_path, atomic_write_text
+
+METRICS_FILE = "metrics.json"
+OUTPUT_SUBDIR = "evaluation"
+
+
+def evaluate(model_dir: str, data_dir: str, split: str = "test", output_dir: Optional[str] = None,
+             tta: bool = False, max_maps: Optional[int] = None, batch_size: int = 16, progress: bool = True) -> dict:
+    """Score the model of `model_dir` on `split` of its dataset in `data_dir`; write the files into `output_dir`
+    (default MODEL_DIR/evaluation) and return the metrics. ValueError/FileNotFoundError say what is wrong.
+    """
+    if batch_size < 1 or (max_maps is not None and max_maps < 1):
+        raise ValueError("batch_size and max_maps must be integers >= 1")
+    model = TrainedModel.load(model_dir)
+    builder = open_builder(data_dir, model.info["dataset"])
+    box_length = model.check_dataset(builder)
+    split_size(builder, split)
+    output_dir = output_dir or os.path.join(model_dir, OUTPUT_SUBDIR)
+    os.makedirs(output_dir, exist_ok=True)
+    metrics = dict(model=model.kind, model_dir=os.path.abspath(model_dir), output_dir=os.path.abspath(output_dir),
+                   dataset=model.info["dataset"], split=split, box_length_mpc=box_length, test_time_augmentation=tta)
+    options = dict(builder=builder, split=split, max_maps=max_maps, batch_size=batch_size, progress=progress)
+    if model.kind == "unet":
+        metrics["definitions"] = DENSITY_DEFINITIONS
+        metrics["redshifts"] = _evaluate_density(model, box_length, tta, output_dir, **options)
+    else:
+        metrics["definitions"] = PARAMETER_DEFINITIONS
+        metrics.update(_evaluate_parameters(model, tta, output_dir, **options))
+    atomic_write_text(os.path.join(output_dir, METRICS_FILE), json.dumps(metrics, indent=1))
+    return metrics
+
+
+def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_dir: str, builder, split: str,
+                      max_maps, batch_size: int, progress: bool) -> dict:
+    """Per-redshift summaries of the network, the Wiener baseline and (tta) the D4-averaged network; writes the
+    filters and Figs. 3–5."""
+    wieners = fit_baselines(builder, box_length, batch_size, progress)
+    variants = ("network", "wiener") + (("network_tta",) if tta else ())
+    scores = {name: [DensityScores(box_length) for _ in wieners] for name in variants}
+    delta_mean = load_normalization(builder).density_mean
+    first = None
+    for maps, delta in physical_batches(builder, split, "unet", batch_size, max_maps, progress):
+        pred = model.predict(maps, batch_size)
+        tta_mean, tta_std = model.predict_tta(maps, batch_size) if tta else (None, None)
+        for c, wiener in enumerate(wieners):
+            scores["network"][c].add(delta[..., c], pred[..., c])
+            scores["wiener"][c].add(delta[..., c], predict_baseline(wiener, maps[..., c], box_length, delta_mean[c]))
+            if tta:
+                scores["network_tta"][c].add(delta[..., c], tta_mean[..., c], tta_std[..., c])
+        if first is None:  # the split's first map, for the map figures
+            first = [None if a is None else a[0] for a in (maps, delta, pred, tta_mean, tta_std)]
+    if first is None:
+        raise ValueError(f"split {split} holds no maps")
+    results = {}
+    for c, z in enumerate(model.info["redshifts"]):
+        summary = {name: scores[name][c].summary() for name in variants}
+        for name in (v for v in variants if v != "wiener"):
+            summary[f"{name}_vs_wiener"] = compare_to_baseline(summary[name], summary["wiener"])
+        results[f"{z:g}"] = summary
+        with atomic_path(os.path.join(output_dir, f"wiener_z{z:g}.npz")) as temp_path:
+            wieners[c].save(temp_path)
+        _density_figures(summary, [None if a is None else a[..., c] for a in first], box_length,
+                         model.info["cell_size"], f"{model.info['dataset']} {split}, z = {z:g}", output_dir, f"z{z:g}")
+    return results
+
+
+def _density_figures(summary: dict, first: list, box_length: float, cell_size: float, title: str, output_dir: str,
+                     tag: str) -> None:
+    """Figs. 3–5 of one redshift; `first`: the first map's 21 cm, true δ, δ, D4-averaged δ and D4 std (or None)."""
+    maps, delta, pred, tta_mean, tta_std = first
+    _save(map_panels(maps, delta, pred, box_length, title), output_dir, f"fig3_maps_{tag}.png")
+    _save(figures.power_figure(summary["network"], summary["wiener"], summary.get("network_tta"), title),
+          output_dir, f"fig4_power_{tag}.png")
+    _save(figures.pdf_figure(summary["network"], title), output_dir, f"fig5_pdf_{tag}.png")
+    if tta_mean is not None:
+        _save(figures.prediction_panels(maps, cell_size, tta_mean, tta_std, title + ", D4-averaged"), output_dir,
+              f"fig3_tta_{tag}.png")
+
+
+def _evaluate_parameters(model: TrainedModel, tta: bool, output_dir: str, builder, split: str, max_maps,
+                         batch_size: int, progress: bool) -> dict:
+    """R² and RMSE of the log10 parameters, without and (tta) with D4 averaging, and the Fig. 6 scatter plots."""
+    true, pred, tta_mean, tta_std = [], [], [], []
+    for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress):
+        true.append(log10_params)
+        pred.append(model.predict(maps, batch_size))
+        if tta:
+            mean, std = model.predict_tta(maps, batch_size)
+            tta_mean.append(mean)
+            tta_std.append(std)
+    if not true:
+        raise ValueError(f"split {split} holds no maps")
+    names = model.info["parameter_names"]
+    true, pred = np.concatenate(true), np.concatenate(pred)
+    title = f"{model.info['dataset']} {split}"
+    results = {"network": parameter_scores(true, pred, names)}
+    _save(figures.parameter_figure(true, pred, names, results["network"], title=title), output_dir, "fig6_params.png")
+    if tta:
+        tta_mean, tta_std = np.concatenate(tta_mean), np.concatenate(tta_std)
+        results["network_tta"] = parameter_scores(true, tta_mean, names, tta_std)
+        _save(figures.parameter_figure(true, tta_mean, names, results["network_tta"], tta_std,
+                                       title + ", D4-averaged"), output_dir, "fig6_params_tta.png")
+    return results
+
+
+def _save(figure, output_dir: str, name: str) -> None:
+    figures.save_figure(figure, os.path.join(output_dir, name))

@@ -1,0 +1,98 @@
+"""A trained model directory as one object: its description, its normalisation and its network, predicting in
+physical units (21 cm maps in mK in; δ, or log10 parameters in their physical units, out) for maps of any size
+the network takes.
+
+The U-Net is fully convolutional, but a Keras functional model is fixed to the map size it was built for, so
+for other sizes (multiples of 8) the same architecture is rebuilt at that size and given the trained weights.
+AstroNet's Dense layer fixes its input size: it takes the training size only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Dict, Tuple
+
+import keras
+import numpy as np
+
+from deep21_tf.data import Normalization
+from deep21_tf.data.reading import map_shape
+from deep21_tf.evaluation.tta import d4_average
+from deep21_tf.models import build_unet
+from deep21_tf.models.validation import check_input_shape
+from deep21_tf.training import model_dir as layout
+
+#: The field of `Normalization` each model kind predicts.
+OUTPUT_FIELD = {"unet": "density", "astro": "log10_params"}
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """`info`: model_info.json; `norm`: the train-split statistics; `network`: normalised maps in and out."""
+
+    model_dir: str
+    info: dict
+    norm: Normalization
+    network: keras.Model
+    base_filters: int
+    _resized: Dict[Tuple[int, int, int], keras.Model] = dataclasses.field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, model_dir: str) -> "TrainedModel":
+        """Load `model_dir` (see `deep21_tf.training.model_dir`); FileNotFoundError when it holds no trained model."""
+        info = layout.read_json(model_dir, layout.INFO_FILE)
+        norm = Normalization.from_dict(layout.read_json(model_dir, layout.NORMALIZATION_FILE))
+        network_path = layout.path(model_dir, layout.NETWORK_FILE)
+        if not os.path.isfile(network_path):
+            raise FileNotFoundError(f"{model_dir} holds no trained network ({layout.NETWORK_FILE} is missing)")
+        network = keras.saving.load_model(network_path, safe_mode=True)
+        base_filters = int(layout.read_json(model_dir, layout.FLAGS_FILE)["base_filters"])
+        return cls(model_dir, info, norm, network, base_filters)
+
+    @property
+    def kind(self) -> str:
+        """"unet" or "astro"."""
+        return self.info["model"]
+
+    @property
+    def input_shape(self) -> Tuple[int, int, int]:
+        """(H, W, C) of the training maps."""
+        return tuple(self.info["input_shape"])
+
+    def check_dataset(self, builder) -> float:
+        """The prepared dataset's map side (Mpc), after checking its maps have the model's size, channels and box."""
+        shape, box_length = tuple(map_shape(builder)), float(builder.info.metadata["suite"]["box_len"])
+        if shape != self.input_shape or not np.isclose(box_length, self.info["box_len"]):
+            raise ValueError(f"the dataset's maps ({shape}, {box_length:g} Mpc) differ from the model's training "
+                             f"maps ({self.input_shape}, {self.info['box_len']:g} Mpc)")
+        return box_length
+
+    def network_for(self, shape) -> keras.Model:
+        """The network taking maps of `shape` (H, W, C): the trained one, or the U-Net rebuilt at that size."""
+        shape = tuple(int(size) for size in shape)
+        if shape == self.input_shape:
+            return self.network
+        if shape[-1] != self.input_shape[-1]:
+            raise ValueError(f"the model takes maps with {self.input_shape[-1]} channel(s) (redshifts "
+                             f"{self.info['redshifts']}); got {shape[-1]}")
+        if self.kind != "unet":
+            raise ValueError(f"AstroNet takes {self.input_shape[0]}x{self.input_shape[1]} maps only (its dense layer "
+                             f"fixes the size); got {shape[0]}x{shape[1]}")
+        if shape not in self._resized:
+            network = build_unet(check_input_shape(shape), self.base_filters, output_channels=shape[-1])
+            network.set_weights(self.network.get_weights())
+            self._resized[shape] = network
+        return self._resized[shape]
+
+    def predict(self, maps_mK: np.ndarray, batch_size: int = 32) -> np.ndarray:
+        """δ maps (N, H, W, C) or log10 parameters (N, 3) in physical units, for 21 cm maps (N, H, W, C) in mK."""
+        maps_mK = np.asarray(maps_mK, dtype=np.float32)
+        network = self.network_for(maps_mK.shape[1:])
+        normalised = network.predict(self.norm.normalize("map_21cm", maps_mK), batch_size=batch_size, verbose=0)
+        return self.norm.denormalize(OUTPUT_FIELD[self.kind], normalised)
+
+    def predict_tta(self, maps_mK: np.ndarray, batch_size: int = 32) -> Tuple[np.ndarray, np.ndarray]:
+        """Mean and std of `predict` over the 8 D4 transforms of each map (see `tta.d4_average`)."""
+        return d4_average(lambda maps: self.predict(maps, batch_size), np.asarray(maps_mK, dtype=np.float32),
+                          spatial_output=self.kind == "unet")
+

@@ -1,0 +1,271 @@
+"""Predict δ maps (U-Net) or the astrophysical parameters (AstroNet) for a user's own 21 cm maps in mK.
+
+Input (`load_maps`): an .npy, .npz or .h5/.hdf5 file holding one float array (`key` picks one when the file holds
+several): one map (H, W), a stack (N, H, W), or (N, H, W, C) with the model's C redshift channels (a C > 1 model
+also takes one map as (H, W, C)). H and W must be multiples of 8; AstroNet takes its training size only.
+Output: U-Net → an .npy of δ shaped as the input (float32); with D4 test-time averaging it holds the D4-averaged δ
+and `<output stem>_std.npy` its per-pixel std. AstroNet → a .json with each map's log10 and physical parameters
+(and, averaged, their D4 std in log10). An optional PNG shows the first map (first channel).
+All checks run before anything is predicted (and before TensorFlow loads); outputs are written atomically, all
+or none. Maps whose mean or spread, or a `cell_size` that, differs wildly from the training data's get warnings.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from typing import Callable, Dict, List, Optional, Tuple
+
+import h5py
+import numpy as np
+
+from deep21_tf.evaluation.figures import prediction_panels
+from deep21_tf.plots import figure_to_png
+from deep21_tf.simulation.config import PARAMETER_UNITS
+from deep21_tf.training import model_dir as layout
+from deep21_tf.util.atomic import atomic_path
+
+INPUT_SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
+#: What each model kind writes to --output.
+OUTPUT_SUFFIX = {"unet": ".npy", "astro": ".json"}
+#: Warn when a map's mean lies more than this many training pixel stds from the training mean.
+WARN_MEAN_STDS = 5.0
+#: Warn when a map's pixel std differs from the training one by more than this factor.
+WARN_SPREAD_FACTOR = 10.0
+#: Warn when --cell_size differs from the training maps' pixel size by more than this fraction.
+WARN_CELL_SIZE_FRACTION = 0.1
+#: Downsampling of the U-Net (three 2x2 max-pools): map sides must be multiples of it.
+SIZE_MULTIPLE = 8
+
+
+class InputError(ValueError):
+    """Unusable input, output path or model dir; the message names the problem and what is allowed."""
+
+
+def read_model_dir(model_dir: str) -> Tuple[dict, dict]:
+    """model_info.json and normalization.json of `model_dir`, after checking it holds a trained network."""
+    try:
+        info = layout.read_json(model_dir, layout.INFO_FILE)
+        norm = layout.read_json(model_dir, layout.NORMALIZATION_FILE)
+    except FileNotFoundError as error:
+        raise InputError(f"--model_dir: {error}; train one with deep21-train") from None
+    if not os.path.isfile(layout.path(model_dir, layout.NETWORK_FILE)):
+        raise InputError(f"--model_dir={model_dir} holds no trained network ({layout.NETWORK_FILE} is missing)")
+    return info, norm
+
+
+def load_maps(path: str, key: Optional[str] = None) -> np.ndarray:
+    """The float array of maps (mK) stored in `path`; InputError for a missing, unreadable or unusable file."""
+    if not os.path.isfile(path):
+        raise InputError(f"--input={path} does not exist")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in INPUT_SUFFIXES:
+        raise InputError(f"--input={path}: unsupported file type {suffix!r}; use one of {', '.join(INPUT_SUFFIXES)}")
+    try:
+        if suffix == ".npy":
+            if key is not None:
+                raise InputError(f"--key={key} applies to .npz and .h5 inputs only; --input={path} is an .npy file")
+            array = np.load(path, allow_pickle=False)
+        elif suffix == ".npz":
+            with np.load(path, allow_pickle=False) as data:
+                array = data[_pick(data.files, key, path)]
+        else:
+            with h5py.File(path, "r") as handle:
+                names = []
+                handle.visititems(lambda name, item: names.append(name) if isinstance(item, h5py.Dataset) else None)
+                array = handle[_pick(names, key, path)][()]
+    except InputError:
+        raise
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise InputError(f"--input={path} holds Python objects (an object array); give a float array of maps "
+                             "in mK") from None
+        raise InputError(f"--input={path} cannot be read: {error}") from None
+    except OSError as error:
+        raise InputError(f"--input={path} cannot be read: {error}") from None
+    return _check_values(np.asarray(array), path)
+
+
+def _pick(names: List[str], key: Optional[str], path: str) -> str:
+    """The array `key` of a file holding `names`, or its only array."""
+    if key is not None:
+        if key not in names:
+            raise InputError(f"--key={key} is not in --input={path}; it holds {sorted(names)}")
+        return key
+    if len(names) != 1:
+        raise InputError(f"--input={path} holds {len(names)} arrays {sorted(names)}; pick one with --key")
+    return names[0]
+
+
+def _check_values(array: np.ndarray, path: str) -> np.ndarray:
+    if array.dtype.kind != "f":
+        raise InputError(f"--input={path} holds {array.dtype} values; give floating-point maps (float16/32/64) in mK")
+    bad = int(np.count_nonzero(~np.isfinite(array)))
+    if bad:
+        raise InputError(f"--input={path} holds {bad} NaN or infinite value(s); every pixel must be a finite "
+                         "brightness temperature in mK")
+    return array
+
+
+def as_stack(array: np.ndarray, info: dict) -> np.ndarray:
+    """`array` as a float32 stack (N, H, W, C) the model takes (see the module docstring for the shapes)."""
+    channels, shape = int(info["input_shape"][-1]), array.shape
+    allowed = f"give one map (H, W), a stack (N, H, W) or (N, H, W, C) with C = {channels}" if channels == 1 else \
+        f"give one map (H, W, {channels}) or a stack (N, H, W, {channels}) (one channel per redshift " \
+        f"{info['redshifts']})"
+    if array.ndim == 2 and channels == 1:
+        stack = array[np.newaxis, ..., np.newaxis]
+    elif array.ndim == 3 and channels == 1:
+        stack = array[..., np.newaxis]
+    elif array.ndim == 3 and shape[-1] == channels:
+        stack = array[np.newaxis]
+    elif array.ndim == 4 and shape[-1] == channels:
+        stack = array
+    else:
+        raise InputError(f"the maps have shape {shape}; {allowed}")
+    n, height, width = stack.shape[:3]
+    if n == 0 or height < SIZE_MULTIPLE or width < SIZE_MULTIPLE or height % SIZE_MULTIPLE or width % SIZE_MULTIPLE:
+        raise InputError(f"the maps have shape {shape}: need at least one map, with height and width multiples of "
+                         f"{SIZE_MULTIPLE} (the network halves them three times)")
+    train_height, train_width = info["input_shape"][:2]
+    if info["model"] == "astro" and (height, width) != (train_height, train_width):
+        raise InputError(f"the maps are {height}x{width} pixels; this AstroNet takes {train_height}x{train_width} "
+                         "maps only (its dense layer fixes the size)")
+    return stack.astype(np.float32)
+
+
+def input_warnings(stack: np.ndarray, norm: dict, info: dict, cell_size: Optional[float] = None) -> List[str]:
+    """Warnings when the maps (N, H, W, C) or `cell_size` (Mpc) look unlike the training data."""
+    mean, std = np.asarray(norm["map_21cm_mean"]), np.asarray(norm["map_21cm_std"])
+    means, spreads = stack.mean(axis=(1, 2), dtype=np.float64), stack.std(axis=(1, 2), dtype=np.float64)
+    far = np.abs(means - mean) > WARN_MEAN_STDS * std
+    ratio = spreads / std
+    odd = (ratio > WARN_SPREAD_FACTOR) | (ratio < 1 / WARN_SPREAD_FACTOR)
+    found = []
+    if far.any():
+        redshifts = ", ".join(f"{z:g}" for z in info["redshifts"])
+        found.append(f"{_which(far, means)} mean δTb, more than {WARN_MEAN_STDS:g} training stds ({_mK(std)}) from "
+                     f"the training mean ({_mK(mean)}): are they in mK, at z = {redshifts}? Predictions far outside "
+                     "the training data are unreliable")
+    if odd.any():
+        found.append(f"{_which(odd, spreads)} pixel std, more than {WARN_SPREAD_FACTOR:g}x off the training maps' "
+                     f"{_mK(std)}: are they in mK?")
+    if cell_size is not None:
+        trained = float(info["cell_size"])
+        if abs(cell_size / trained - 1) > WARN_CELL_SIZE_FRACTION:
+            found.append(f"--cell_size={cell_size:g} Mpc differs from the training maps' {trained:g} Mpc per pixel by "
+                         f"more than {WARN_CELL_SIZE_FRACTION:.0%}: the network will see structures at the wrong scale")
+    return found
+
+
+def _which(flagged: np.ndarray, values: np.ndarray) -> str:
+    """"map(s) 0, 3 (first: -46.2 mK) have a": the maps (N,) with any flagged channel (N, C), at most 5 listed."""
+    indices = np.flatnonzero(flagged.any(axis=-1)).tolist()
+    listed = ", ".join(map(str, indices[:5])) + (f" and {len(indices) - 5} more" if len(indices) > 5 else "")
+    return f"map(s) {listed} (first: {_mK(values[indices[0]])}) have a"
+
+
+def _mK(values: np.ndarray) -> str:
+    """One value per channel, e.g. "-46.2 mK" or "[-46.2, -12.1] mK"."""
+    numbers = [f"{v:.4g}" for v in np.ravel(values)]
+    return (numbers[0] if len(numbers) == 1 else "[" + ", ".join(numbers) + "]") + " mK"
+
+
+def output_files(output: str, kind: str, tta: bool, png: Optional[str]) -> Dict[str, str]:
+    """{"prediction": ..., ["std": ...], ["png": ...]}: the files a run writes, checked before anything runs."""
+    suffix = OUTPUT_SUFFIX[kind]
+    if not output.lower().endswith(suffix):
+        what = "δ maps" if kind == "unet" else "parameters"
+        raise InputError(f"--output={output}: this {kind} model writes {what}; give a path ending in {suffix}")
+    files = {"prediction": output}
+    if tta and kind == "unet":
+        files["std"] = os.path.splitext(output)[0] + "_std.npy"
+    if png:
+        if not png.lower().endswith(".png"):
+            raise InputError(f"--png={png} must end in .png")
+        files["png"] = png
+    for name, path in files.items():
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise InputError(f"the directory of {path} does not exist; create it first")
+    return files
+
+
+def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[str] = None,
+                   png: Optional[str] = None, tta: bool = False, cell_size: Optional[float] = None,
+                   batch_size: int = 16, warn: Callable[[str], None] = lambda message: None) -> dict:
+    """Check everything, predict, write the files; return a summary. InputError (a ValueError) says what is wrong."""
+    if batch_size < 1:
+        raise InputError(f"--batch_size={batch_size} must be >= 1")
+    if cell_size is not None and not cell_size > 0:
+        raise InputError(f"--cell_size={cell_size} must be a pixel size in Mpc > 0")
+    info, norm = read_model_dir(model_dir)
+    array = load_maps(input_path, key)
+    stack = as_stack(array, info)
+    files = output_files(output, info["model"], tta, png)
+    for message in input_warnings(stack, norm, info, cell_size):
+        warn(message)
+    # Imported here: every check above runs, and fails, without loading TensorFlow.
+    from deep21_tf.evaluation.trained_model import TrainedModel
+
+    model = TrainedModel.load(model_dir)
+    prediction, std = model.predict_tta(stack, batch_size) if tta else (model.predict(stack, batch_size), None)
+    writers = {}
+    if info["model"] == "unet":
+        writers["prediction"] = _npy_writer(prediction.reshape(array.shape))
+        if tta:
+            writers["std"] = _npy_writer(std.reshape(array.shape))
+    else:
+        writers["prediction"] = _json_writer(_parameter_report(prediction, std, info, input_path, model_dir))
+    if png:
+        writers["png"] = _png_writer(stack[0, ..., 0], prediction[0], std, info, cell_size)
+    with contextlib.ExitStack() as pending:  # all files appear together at the end, or none on an error
+        for name, write in writers.items():
+            write(pending.enter_context(atomic_path(files[name])))
+    return dict(num_maps=len(stack), map_shape=list(stack.shape[1:]), model=info["model"], tta=tta, files=files)
+
+
+def _parameter_report(log10_params: np.ndarray, std: Optional[np.ndarray], info: dict, input_path: str,
+                      model_dir: str) -> dict:
+    """JSON-friendly parameters per map: log10 (keyed by the log10 names) and physical (keyed by the bare names)."""
+    names = info["parameter_names"]
+    bare = [name[len("log10_"):] for name in names]
+    maps = []
+    for index, values in enumerate(np.asarray(log10_params, np.float64)):
+        entry = {"log10": dict(zip(names, values.tolist())), "physical": dict(zip(bare, (10.0 ** values).tolist()))}
+        if std is not None:
+            entry["d4_std_log10"] = dict(zip(names, np.asarray(std[index], np.float64).tolist()))
+        maps.append(entry)
+    return dict(model_dir=os.path.abspath(model_dir), input=os.path.abspath(input_path), parameter_names=names,
+                units={b: PARAMETER_UNITS[n] for b, n in zip(bare, names)}, test_time_augmentation=std is not None,
+                maps=maps)
+
+
+def _npy_writer(array: np.ndarray) -> Callable[[str], None]:
+    return lambda path: np.save(path, np.asarray(array, np.float32), allow_pickle=False)
+
+
+def _json_writer(data: dict) -> Callable[[str], None]:
+    def write(path: str) -> None:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+    return write
+
+
+def _png_writer(map_21cm: np.ndarray, prediction: np.ndarray, std: Optional[np.ndarray], info: dict,
+                cell_size: Optional[float]) -> Callable[[str], None]:
+    """The first map's figure: 21 cm | δ (| D4 std) for the U-Net, the 21 cm map titled with the parameters."""
+    cell_size = cell_size or float(info["cell_size"])
+    if info["model"] == "unet":
+        figure = prediction_panels(map_21cm, cell_size, prediction[..., 0], None if std is None else std[0, ..., 0],
+                                   title=f"map 0, z = {info['redshifts'][0]:g}")
+    else:
+        values = "\n".join(f"{name[len('log10_'):]} = {10.0 ** value:.3g} {PARAMETER_UNITS[name]}"
+                            for name, value in zip(info["parameter_names"], np.asarray(prediction, np.float64)))
+        figure = prediction_panels(map_21cm, cell_size, title=f"map 0\n{values}")
+    data = figure_to_png(figure, dpi=100)
+
+    def write(path: str) -> None:
+        with open(path, "wb") as handle:
+            handle.write(data)
+    return write

@@ -1,0 +1,159 @@
+"""deep21-predict on a user's own maps: δ and parameters in physical units, any size, D4 averaging, bad input."""
+from __future__ import annotations
+
+import json
+import os
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from deep21_tf.predict import input_warnings
+from deep21_tf.training import model_dir as layout
+from tests.conftest import run_cli
+
+PREDICT = "deep21_tf.apps.predict"
+
+
+def exported_prediction(model_dir: str, maps_mK: np.ndarray) -> np.ndarray:
+    exported = keras.saving.load_model(layout.path(model_dir, layout.EXPORTED_FILE), safe_mode=True)
+    return exported.predict(maps_mK[..., np.newaxis], verbose=0)
+
+
+@pytest.mark.slow
+def test_unet_stack_gives_delta_in_the_inputs_shape_as_the_exported_model(trained_unet_dir, tiny_maps_mK, tmp_path):
+    np.save(tmp_path / "maps.npy", tiny_maps_mK)
+    result = run_cli(PREDICT, f"--model_dir={trained_unet_dir}", f"--input={tmp_path / 'maps.npy'}",
+                     f"--output={tmp_path / 'delta.npy'}", f"--png={tmp_path / 'first.png'}")
+    delta = np.load(tmp_path / "delta.npy")
+    assert delta.shape == (8, 32, 32) and delta.dtype == np.float32
+    np.testing.assert_allclose(delta, exported_prediction(trained_unet_dir, tiny_maps_mK)[..., 0], rtol=1e-4,
+                               atol=1e-5)
+    with open(tmp_path / "first.png", "rb") as handle:
+        assert handle.read(4) == b"\x89PNG"
+    assert json.loads(result.stdout.strip().splitlines()[-1])["num_maps"] == 8
+
+
+@pytest.mark.slow
+def test_unet_takes_a_larger_map_with_tta_and_warns_about_the_pixel_size(trained_unet_dir, tiny_maps_mK, tmp_path):
+    from deep21_tf.evaluation.trained_model import TrainedModel
+
+    big = np.block([[tiny_maps_mK[0], tiny_maps_mK[1]], [tiny_maps_mK[2], tiny_maps_mK[3]]])  # a 64x64 map
+    np.savez(tmp_path / "big.npz", sky=big)
+    result = run_cli(PREDICT, f"--model_dir={trained_unet_dir}", f"--input={tmp_path / 'big.npz'}",
+                     f"--output={tmp_path / 'delta.npy'}", "--tta", "--cell_size=3.0")
+    assert "deep21-predict: warning: --cell_size=3 Mpc differs" in result.stderr
+    delta, std = np.load(tmp_path / "delta.npy"), np.load(tmp_path / "delta_std.npy")
+    assert delta.shape == std.shape == (64, 64) and np.all(std >= 0) and std.max() > 0
+    model = TrainedModel.load(trained_unet_dir)
+    resized = model.network_for((64, 64, 1))
+    assert all(np.array_equal(a, b) for a, b in zip(resized.get_weights(), model.network.get_weights()))
+    mean, _ = model.predict_tta(big[np.newaxis, ..., np.newaxis])
+    np.testing.assert_allclose(delta, mean[0, ..., 0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_astronet_writes_log10_and_physical_parameters(trained_astro_dir, tiny_maps_mK, tmp_path):
+    with h5py.File(tmp_path / "maps.h5", "w") as handle:
+        handle.create_dataset("sky/maps", data=tiny_maps_mK[:3])
+        handle.create_dataset("sky/other", data=np.zeros(3))
+    run_cli(PREDICT, f"--model_dir={trained_astro_dir}", f"--input={tmp_path / 'maps.h5'}", "--key=sky/maps",
+            f"--output={tmp_path / 'params.json'}", "--tta")
+    with open(tmp_path / "params.json", encoding="utf-8") as handle:
+        report = json.load(handle)
+    assert report["parameter_names"] == ["log10_mturn", "log10_lx", "log10_ngamma"] and len(report["maps"]) == 3
+    assert set(report["units"]) == {"mturn", "lx", "ngamma"}
+    for entry in report["maps"]:
+        for name, value in entry["log10"].items():
+            assert entry["physical"][name[len("log10_"):]] == pytest.approx(10.0 ** value)
+            assert entry["d4_std_log10"][name] >= 0
+    # the D4 average lies within the spread of the single-orientation predictions around it
+    plain = exported_prediction(trained_astro_dir, tiny_maps_mK[:3])
+    averaged = np.array([list(entry["log10"].values()) for entry in report["maps"]])
+    spread = np.array([list(entry["d4_std_log10"].values()) for entry in report["maps"]])
+    assert np.all(np.abs(plain - averaged) <= 3 * spread + 1e-4)
+
+
+def test_warnings_for_maps_unlike_the_training_data():
+    norm = {"map_21cm_mean": [-100.0], "map_21cm_std": [10.0]}
+    info = {"cell_size": 1.5, "redshifts": [15.0]}
+    rng = np.random.default_rng(0)
+    good = (-100 + 10 * rng.normal(size=(2, 16, 16, 1))).astype(np.float32)
+    assert input_warnings(good, norm, info, cell_size=1.5) == []
+    in_kelvin = good / 1000
+    found = input_warnings(in_kelvin, norm, info)
+    assert len(found) == 2 and "mean δTb" in found[0] and "pixel std" in found[1]
+    assert input_warnings(good + 30, norm, info) == []  # another astrophysics: a shifted mean is still plausible
+    assert "--cell_size=2 Mpc" in input_warnings(good, norm, info, cell_size=2.0)[0]
+
+
+def _write(tmp_path, name, array, **savez):
+    path = tmp_path / name
+    if name.endswith(".npy"):
+        np.save(path, array)
+    else:
+        np.savez(path, **savez)
+    return path
+
+
+def _text(path):
+    path.write_text("-100 -100\n-100 -100\n")
+    return path
+
+
+BAD_INPUTS = {
+    "missing file": (lambda d: d / "nowhere.npy", "does not exist"),
+    "unsupported type": (lambda d: _text(d / "maps.txt"), "unsupported file type"),
+    "NaN": (lambda d: _write(d, "nan.npy", np.where(np.eye(32) > 0, np.nan, -100.0)), "NaN or infinite"),
+    "Inf": (lambda d: _write(d, "inf.npy", np.full((2, 32, 32), np.inf)), "NaN or infinite"),
+    "rank 1": (lambda d: _write(d, "r1.npy", np.zeros(32)), "shape (32,)"),
+    "rank 5": (lambda d: _write(d, "r5.npy", np.zeros((1, 1, 32, 32, 1))), "shape (1, 1, 32, 32, 1)"),
+    "size not divisible by 8": (lambda d: _write(d, "odd.npy", np.zeros((30, 30))), "multiples of 8"),
+    "integer data": (lambda d: _write(d, "int.npy", np.zeros((32, 32), np.int64)), "int64 values"),
+    "object .npy": (lambda d: _write(d, "obj.npy", np.array([np.zeros((32, 32)), None], dtype=object)),
+                    "Python objects"),
+    "object .npz": (lambda d: _write(d, "obj.npz", None, maps=np.array([np.zeros(3), "x"], dtype=object)),
+                    "Python objects"),
+    "npz without key": (lambda d: _write(d, "two.npz", None, a=np.zeros((32, 32)), b=np.zeros((32, 32))),
+                        "pick one with --key"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_fails_in_one_line_and_writes_nothing(case, trained_unet_dir, tmp_path):
+    make_input, expected = BAD_INPUTS[case]
+    path = make_input(tmp_path)
+    before = sorted(os.listdir(tmp_path))
+    result = run_cli(PREDICT, f"--model_dir={trained_unet_dir}", f"--input={path}",
+                     f"--output={tmp_path / 'delta.npy'}", f"--png={tmp_path / 'first.png'}", check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deep21-predict: error:") and expected in lines[0], lines
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["empty model dir", "no network", "astro size", "astro output suffix"])
+def test_bad_model_dir_or_model_mismatch_fails_in_one_line(case, trained_unet_dir, trained_astro_dir, tmp_path):
+    maps = tmp_path / "maps.npy"
+    np.save(maps, np.full((64, 64), -100.0, np.float32))
+    model_dir, output, expected = trained_astro_dir, tmp_path / "params.json", "takes 32x32 maps only"
+    if case == "empty model dir":
+        model_dir, expected = tmp_path / "empty", "is not a deep21-tf model directory"
+        model_dir.mkdir()
+    elif case == "no network":
+        model_dir, expected = tmp_path / "copy", "network.keras is missing"
+        model_dir.mkdir()
+        for name in (layout.INFO_FILE, layout.NORMALIZATION_FILE):
+            (model_dir / name).write_text(open(layout.path(trained_unet_dir, name), encoding="utf-8").read())
+    elif case == "astro output suffix":
+        np.save(maps, np.full((32, 32), -100.0, np.float32))
+        output, expected = tmp_path / "params.npy", "give a path ending in .json"
+    before = sorted(os.listdir(tmp_path))
+    result = run_cli(PREDICT, f"--model_dir={model_dir}", f"--input={maps}", f"--output={output}", check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deep21-predict: error:") and expected in lines[0], lines
+    assert sorted(os.listdir(tmp_path)) == before
