@@ -18,6 +18,8 @@ from deep21_tf.simulation.storage import incompleteness, simulation_path
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_write_text
 
+#: The TFDS builder folder in this source checkout (`tfds build` takes a folder).
+BUILDER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "datasets", "hi21cm")
 TIMES_FILE = "stage_times.json"
 
 
@@ -72,7 +74,7 @@ def stages(s: PipelineSettings) -> List[Stage]:
     result = [
         Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={s.simulate_flagfile}",
                            f"--suite_dir={suite}", *s.simulate_args], lambda: suite_is_complete(suite)),
-        Stage("tfds build", [*_module("tensorflow_datasets.scripts.cli.main"), "build", "datasets/hi21cm",
+        Stage("tfds build", [*_module("tensorflow_datasets.scripts.cli.main"), "build", BUILDER_DIR,
                              f"--manual_dir={suite}", f"--data_dir={data}", f"--config={s.dataset}"],
               lambda: os.path.isdir(os.path.join(data, "hi21cm", s.dataset))),
         Stage("train U-Net", [*train, f"--model_dir={unet}"], lambda: layout.is_finished(unet)),
@@ -86,7 +88,7 @@ def stages(s: PipelineSettings) -> List[Stage]:
                                                           f"--unet_dir={unet}", f"--model_dir={astro}"],
                   lambda astro=astro: layout.is_finished(astro)),
             Stage(f"evaluate AstroNet ({encoder} encoder)", [*_module("deep21_tf.apps.evaluate"),
-                                                              f"--model_dir={astro}", f"--data_dir={data}"],
+                                                              f"--model_dir={astro}", f"--data_dir={data}", *tta],
                   _file(astro, "evaluation", "metrics.json")),
         ]
     astro = s.path("astro_trainable")

@@ -124,3 +124,16 @@ def test_cli_rejects_an_unwritable_suite_dir_and_a_different_design(tmp_path):
     assert process.returncode != 0 and "already holds a different suite" in process.stderr
     assert sorted(os.listdir(tmp_path / "suite")) == ["manifest.json"]
     assert json.loads((tmp_path / "suite" / "manifest.json").read_text())["config"]["num_sims"] == 3
+
+
+def test_a_failing_simulation_is_reported_with_its_log(tmp_path):
+    from deep21_tf.simulation.design import SimulationSpec
+    from deep21_tf.simulation.runner import describe, simulate_isolated
+
+    open_or_create_suite(str(tmp_path), dataclasses.replace(TINY, num_sims=1))
+    ghost = SimulationSpec(index=5, seed=1, log10_mturn=8.5, log10_lx=40.5, log10_ngamma=3.5)  # not in the manifest
+    outcome = simulate_isolated(str(tmp_path), ghost, n_threads=1)
+    assert outcome.error is not None and "IndexError" in outcome.error
+    assert (tmp_path / "logs" / "sim_00005.log").read_text().strip()
+    assert not (tmp_path / "sim_00005.h5").exists()
+    assert describe(ghost).startswith("sim_00005 (index 5, seed 1, log10_mturn=8.5000")

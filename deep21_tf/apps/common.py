@@ -1,8 +1,9 @@
 """Helpers shared by the absl apps: clear failure messages and float-list flags."""
 from __future__ import annotations
 
+import json
 import sys
-from typing import List, NoReturn, Sequence
+from typing import Callable, List, NoReturn, Optional, Sequence
 
 
 def quiet_libraries() -> None:
@@ -27,3 +28,19 @@ def parse_floats(flag_name: str, values: Sequence[str], count: int = 0) -> List[
     if count and len(numbers) != count:
         raise ValueError(f"--{flag_name}={','.join(values)} must have exactly {count} numbers")
     return numbers
+
+
+def run_work(program: str, argv: Sequence[str], work: Callable[[], Optional[dict]],
+             report: Callable[[dict], str] = json.dumps) -> int:
+    """The body of an app's main: refuse stray arguments, quieten library logs, run `work`, turn a ValueError or
+    OSError into a one-line error (exit 2) and print `report(result)` on success."""
+    if len(argv) > 1:
+        fail(program, f"unexpected arguments {list(argv[1:])}")
+    quiet_libraries()
+    try:
+        result = work()
+    except (ValueError, OSError) as error:
+        fail(program, str(error))
+    if result is not None:
+        print(report(result))
+    return 0

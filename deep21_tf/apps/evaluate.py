@@ -16,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import fail, quiet_libraries  # noqa: E402
+from deep21_tf.apps.common import run_work  # noqa: E402
 
 PROGRAM = "deep21-evaluate"
 FLAGS = flags.FLAGS
@@ -58,20 +58,20 @@ def _number(value) -> str:
 
 
 def main(argv):
-    if len(argv) > 1:
-        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
-    quiet_libraries()
-    from deep21_tf.evaluation.run import METRICS_FILE, evaluate
+    def work():
+        from deep21_tf.evaluation.run import evaluate
 
-    try:
-        metrics = evaluate(FLAGS.model_dir, FLAGS.data_dir, split=FLAGS.split, output_dir=FLAGS.output_dir,
-                           tta=FLAGS.tta, max_maps=FLAGS.max_maps, batch_size=FLAGS.batch_size,
-                           progress=FLAGS.progress)
-    except (ValueError, FileNotFoundError) as error:
-        fail(PROGRAM, str(error))
-    print(headline(metrics))
-    print(json.dumps({"metrics": os.path.join(metrics["output_dir"], METRICS_FILE)}))
-    return 0
+        return evaluate(FLAGS.model_dir, FLAGS.data_dir, split=FLAGS.split, output_dir=FLAGS.output_dir,
+                        tta=FLAGS.tta, max_maps=FLAGS.max_maps, batch_size=FLAGS.batch_size, progress=FLAGS.progress)
+
+    return run_work(PROGRAM, argv, work, report=report)
+
+
+def report(metrics: dict) -> str:
+    """The headline lines, then a JSON line with the path of metrics.json."""
+    from deep21_tf.evaluation.run import METRICS_FILE
+
+    return headline(metrics) + "\n" + json.dumps({"metrics": os.path.join(metrics["output_dir"], METRICS_FILE)})
 
 
 def run():

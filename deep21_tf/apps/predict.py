@@ -10,7 +10,6 @@ nothing written. Maps unlike the training data (mean, spread, --cell_size) get w
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -18,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import fail, quiet_libraries  # noqa: E402
+from deep21_tf.apps.common import run_work  # noqa: E402
 
 PROGRAM = "deep21-predict"
 FLAGS = flags.FLAGS
@@ -38,19 +37,13 @@ def warn(message: str) -> None:
 
 
 def main(argv):
-    if len(argv) > 1:
-        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
-    quiet_libraries()
-    from deep21_tf.predict import run_prediction
+    def work():
+        from deep21_tf.predict import run_prediction
 
-    try:
-        summary = run_prediction(FLAGS.model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
-                                 tta=FLAGS.tta, cell_size=FLAGS.cell_size, batch_size=FLAGS.batch_size, warn=warn)
-    except (ValueError, OSError) as error:
-        fail(PROGRAM, str(error))
-    print(json.dumps(summary))
-    return 0
+        return run_prediction(FLAGS.model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
+                              tta=FLAGS.tta, cell_size=FLAGS.cell_size, batch_size=FLAGS.batch_size, warn=warn)
 
+    return run_work(PROGRAM, argv, work)
 
 def run():
     """Console-script entry point."""

@@ -8,14 +8,13 @@ per parameter) into MODEL_DIR/saliency unless --output_dir.
 """
 from __future__ import annotations
 
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import fail, quiet_libraries  # noqa: E402
+from deep21_tf.apps.common import run_work  # noqa: E402
 
 PROGRAM = "deep21-saliency"
 FLAGS = flags.FLAGS
@@ -30,19 +29,13 @@ flags.mark_flags_as_required(["model_dir", "data_dir"])
 
 
 def main(argv):
-    if len(argv) > 1:
-        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
-    quiet_libraries()
-    from deep21_tf.saliency import run_saliency
+    def work():
+        from deep21_tf.saliency import run_saliency
 
-    try:
-        summary = run_saliency(FLAGS.model_dir, FLAGS.data_dir, split=FLAGS.split, num_maps=FLAGS.num_maps,
-                               threshold=FLAGS.threshold, output_dir=FLAGS.output_dir, progress=False)
-    except (ValueError, FileNotFoundError) as error:
-        fail(PROGRAM, str(error))
-    print(json.dumps(summary))
-    return 0
+        return run_saliency(FLAGS.model_dir, FLAGS.data_dir, split=FLAGS.split, num_maps=FLAGS.num_maps,
+                            threshold=FLAGS.threshold, output_dir=FLAGS.output_dir, progress=False)
 
+    return run_work(PROGRAM, argv, work)
 
 def run():
     """Console-script entry point."""

@@ -9,14 +9,13 @@ Watch it with `tensorboard --logdir MODEL_DIR/logs`. Re-running a killed command
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import fail, quiet_libraries  # noqa: E402
+from deep21_tf.apps.common import run_work  # noqa: E402
 from deep21_tf.training.settings import ENCODERS, MODELS, TrainSettings  # noqa: E402
 
 PROGRAM = "deep21-train"
@@ -59,19 +58,13 @@ flags.mark_flags_as_required(["data_dir", "model_dir"])
 
 
 def main(argv):
-    if len(argv) > 1:
-        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
-    quiet_libraries()
-    settings = TrainSettings(**{f.name: FLAGS[f.name].value for f in dataclasses.fields(TrainSettings)})
-    from deep21_tf.training.run import train
+    def work():
+        from deep21_tf.training.run import train
 
-    try:
-        summary = train(settings.validate(), FLAGS.model_dir, overwrite=FLAGS.overwrite)
-    except (ValueError, FileNotFoundError) as error:
-        fail(PROGRAM, str(error))
-    print(json.dumps(summary))
-    return 0
+        settings = TrainSettings(**{f.name: FLAGS[f.name].value for f in dataclasses.fields(TrainSettings)})
+        return train(settings.validate(), FLAGS.model_dir, overwrite=FLAGS.overwrite)
 
+    return run_work(PROGRAM, argv, work)
 
 def run():
     """Console-script entry point."""

@@ -93,7 +93,8 @@ def run_simulation(spec: SimulationSpec, config: SuiteConfig, n_threads: int = 1
     maps: Dict[float, RedshiftMaps] = {}
     for coeval, is_output in p21c.generate_coeval(inputs=inputs, out_redshifts=wanted, write=False):
         if is_output:
-            redshift = min(wanted, key=lambda z: abs(z - coeval.redshift))
+            produced = coeval.redshift
+            redshift = min(wanted, key=lambda z: abs(z - produced))
             maps[redshift] = _cut_maps(coeval, redshift, config)
         del coeval
         gc.collect()

@@ -1,0 +1,65 @@
+"""The pipeline driver end to end on a configuration even smaller than the demo; a second run skips everything."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from deep21_tf.simulation.manifest import read_manifest
+from deep21_tf.simulation.storage import simulation_path
+from tests.conftest import SESSION_SUITE_ARGS, run_cli
+
+pytestmark = pytest.mark.slow
+
+TRAIN_ARGS = "--base_filters=4,--epochs=2,--batch_size=4,--shuffle_buffer=64,--monitor_maps=2"
+
+
+def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_suite, run_dir / "suite")  # three simulations done, one left for the simulate stage
+    _, design = read_manifest(str(run_dir / "suite"))
+    os.remove(simulation_path(str(run_dir / "suite"), design[0]))
+    args = ("--flagfile=flags/demo.flags", f"--run_dir={run_dir}", f"--simulate_args={','.join(SESSION_SUITE_ARGS)}",
+            f"--train_args={TRAIN_ARGS}")
+
+    first = run_cli("deep21_tf.apps.pipeline", *args)
+    assert first.stdout.count("[run ]") == 9 and "[skip]" not in first.stdout
+
+    with h5py.File(simulation_path(str(run_dir / "suite"), design[0]), "r") as handle:
+        assert handle.attrs["complete"]
+    times = json.loads((run_dir / "stage_times.json").read_text())
+    assert len(times) == 9 and all(seconds > 0 for seconds in times.values())
+    for model in ("unet", "astro_frozen", "astro_trainable"):
+        exported = keras.saving.load_model(str(run_dir / model / "exported.keras"), safe_mode=True)
+        metrics = json.loads((run_dir / model / "evaluation" / "metrics.json").read_text())
+        assert metrics["model"] == ("unet" if model == "unet" else "astro")
+        assert exported.output_shape[-1] == (1 if model == "unet" else 3)
+    unet_metrics = json.loads((run_dir / "unet" / "evaluation" / "metrics.json").read_text())["redshifts"]["15"]
+    assert {"network", "network_tta", "wiener", "network_vs_wiener"} <= set(unet_metrics)
+    for figure in ("fig3_maps_z15.png", "fig4_power_z15.png", "fig5_pdf_z15.png", "fig3_tta_z15.png"):
+        assert (run_dir / "unet" / "evaluation" / figure).read_bytes().startswith(b"\x89PNG")
+    saliency = np.load(run_dir / "astro_trainable" / "saliency" / "saliency.npz")
+    assert saliency["saliency"].shape[1] == 3 and np.all(np.isfinite(saliency["saliency"]))
+
+    report = (run_dir / "REPORT.md").read_text()
+    for text in ("## What ran", "| train U-Net |", "## U-Net", "Wiener", "## AstroNet", "frozen encoder",
+                 "trainable encoder", "tensorboard --logdir", "## Saliency"):
+        assert text in report, text
+    for picture in [line[line.index("(") + 1:-1] for line in report.splitlines() if line.startswith("![")]:
+        assert (run_dir / picture).is_file(), picture
+
+    second = run_cli("deep21_tf.apps.pipeline", *args)
+    assert second.stdout.count("[skip]") == 9 and "[run ]" not in second.stdout
+    assert json.loads((run_dir / "stage_times.json").read_text()) == times
+
+
+def test_pipeline_rejects_a_missing_flagfile(tmp_path):
+    result = run_cli("deep21_tf.apps.pipeline", f"--run_dir={tmp_path / 'run'}",
+                     "--train_flagfile=flags/nope.flags", check=False)
+    assert result.returncode != 0 and "--train_flagfile=flags/nope.flags does not exist" in result.stderr
+    assert not (tmp_path / "run").exists()
