@@ -27,6 +27,10 @@ FIXED_OPTIONS = dict(
 )
 TEMPLATE = "simple"  # SOURCE_MODEL="E-INTEGRAL", USE_EXP_FILTER=False, sharp-k filter, no minihalos
 RSD_SUBCELLS = 4
+#: From this box size up, garbage is collected after every step: 21cmFAST leaves reference cycles that hold
+#: ~4 N³ floats per step (200³: 19 GB peak without, 11 GB with). Below it the ~0.1 s per collection (63 steps)
+#: would cost more than the memory it saves (32³: +6 s on a 19 s run).
+GC_MIN_HII_DIM = 100
 
 
 @dataclasses.dataclass
@@ -82,7 +86,8 @@ def run_simulation(spec: SimulationSpec, config: SuiteConfig, n_threads: int = 1
     """Run 21cmFAST for one design point and cut the maps at the config's redshifts.
 
     The 21 cm map is put in redshift space with `apply_rsds` along the last axis (the line of sight; the one
-    velocity treatment), δ stays in real space. Garbage is collected after every step to keep memory flat.
+    velocity treatment), δ stays in real space. For large boxes garbage is collected after every step to keep
+    memory flat (see GC_MIN_HII_DIM).
     """
     warnings.filterwarnings("ignore", message="Trying to purge array")
     warnings.filterwarnings("ignore", message="Install numba")
@@ -97,7 +102,8 @@ def run_simulation(spec: SimulationSpec, config: SuiteConfig, n_threads: int = 1
             redshift = min(wanted, key=lambda z: abs(z - produced))
             maps[redshift] = _cut_maps(coeval, redshift, config)
         del coeval
-        gc.collect()
+        if config.hii_dim >= GC_MIN_HII_DIM:
+            gc.collect()
     missing = set(wanted) - set(maps)
     if missing:
         raise RuntimeError(f"21cmFAST returned no coeval box at redshifts {sorted(missing)}")
