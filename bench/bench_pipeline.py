@@ -8,14 +8,14 @@
    and builds each with the real TFDS builder (Beam DirectRunner). Suites and datasets are reused if present.
 2. Throughput: examples/s of `make_dataset(..., augment="random")` (train split, shuffled, repeated), against
    the U-Net's training consumption rate `--unet_maps_per_s` (goal: pipeline ≥ 20× faster).
-3. Memory: peak RSS of a fresh process iterating one epoch of each dataset (goal: the larger within 10 %).
+3. Memory: peak RSS of a fresh process iterating the same number of examples (the larger train split's) from
+   each dataset (goal: the larger within 10 %).
 Prints figures; asserts nothing timed.
 """
 from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -26,6 +26,7 @@ from absl import app, flags
 from deep21_tf.data import Hi21cm, make_dataset
 from deep21_tf.data.synthetic import write_synthetic_suite
 from deep21_tf.simulation.config import SuiteConfig
+from peak_memory import peak_rss_mib  # bench/ is on sys.path
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("work_dir", None, "Directory for the synthetic suites and the TFDS data dir.")
@@ -38,7 +39,8 @@ flags.DEFINE_integer("shuffle_buffer", 100, "Shuffle buffer (examples); keep it 
 flags.DEFINE_float("seconds", 30.0, "Duration of the throughput measurement.")
 flags.DEFINE_float("unet_maps_per_s", 0.9,
                    "U-Net training consumption at this map size (DESIGN.md: ~0.9 maps/s at 200² on 2 cores).")
-flags.DEFINE_string("iterate", None, "Internal: iterate this data dir once and print the peak RSS as JSON.")
+flags.DEFINE_string("iterate", None, "Internal: iterate this data dir and print the peak RSS as JSON.")
+flags.DEFINE_integer("iterate_examples", 0, "Internal: how many examples --iterate consumes.")
 flags.mark_flag_as_required("work_dir")
 
 CONFIG_NAME = "z15"
@@ -71,17 +73,21 @@ def throughput(data_dir: str) -> float:
     return examples / (time.perf_counter() - start)
 
 
-def iterate_once(data_dir: str) -> dict:
-    """Iterate one augmented epoch of the train split; peak RSS (MiB) and example count."""
+def iterate(data_dir: str, num_examples: int) -> dict:
+    """Iterate the augmented train pipeline (repeated) for `num_examples` examples; peak RSS (MiB)."""
     ds = make_dataset(data_dir, CONFIG_NAME, "train", augment="random", batch_size=FLAGS.batch_size,
-                      shuffle_buffer=FLAGS.shuffle_buffer)
-    examples = sum(int(x.shape[0]) for x, _ in ds)
-    return {"examples": examples, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+                      shuffle_buffer=FLAGS.shuffle_buffer, repeat=True)
+    examples = 0
+    for x, _ in ds:
+        examples += int(x.shape[0])
+        if examples >= num_examples:
+            break
+    return {"examples": examples, "peak_rss_mib": peak_rss_mib()}
 
 
-def peak_rss_in_fresh_process(data_dir: str) -> dict:
-    """`iterate_once` in a new Python process, so earlier work does not inflate its peak."""
-    args = [sys.executable, os.path.abspath(__file__), f"--iterate={data_dir}"]
+def peak_rss_in_fresh_process(data_dir: str, num_examples: int) -> dict:
+    """`iterate` in a new Python process, so earlier work does not inflate its peak."""
+    args = [sys.executable, os.path.abspath(__file__), f"--iterate={data_dir}", f"--iterate_examples={num_examples}"]
     args += [f"--{name}={FLAGS[name].value}" for name in ("work_dir", "batch_size", "shuffle_buffer")]
     result = subprocess.run(args, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -90,16 +96,20 @@ def peak_rss_in_fresh_process(data_dir: str) -> dict:
 def main(argv):
     del argv
     if FLAGS.iterate:
-        print(json.dumps(iterate_once(FLAGS.iterate)))
+        print(json.dumps(iterate(FLAGS.iterate, FLAGS.iterate_examples)))
         return
     small, large = build_dataset(FLAGS.num_sims), build_dataset(FLAGS.factor * FLAGS.num_sims)
     rate = throughput(small)
     print(f"pipeline throughput ({FLAGS.hii_dim}² maps, random D4, batch {FLAGS.batch_size}, "
           f"shuffle {FLAGS.shuffle_buffer}): {rate:.1f} examples/s")
     print(f"  vs U-Net consumption {FLAGS.unet_maps_per_s:g} maps/s: {rate / FLAGS.unet_maps_per_s:.0f}x (goal >= 20x)")
-    peaks = [peak_rss_in_fresh_process(data_dir) for data_dir in (small, large)]
+    # Both iterate the larger train split's size: tf.data's autotuning grows its buffers with the number of
+    # examples produced, whatever the dataset, so equal counts isolate the effect of the dataset's size.
+    examples = tfds.builder_from_directory(os.path.join(large, "hi21cm", CONFIG_NAME, "1.0.0")).info.splits[
+        "train"].num_examples
+    peaks = [peak_rss_in_fresh_process(data_dir, examples) for data_dir in (small, large)]
     for label, peak in zip(("1x", f"{FLAGS.factor}x"), peaks):
-        print(f"peak RSS iterating one epoch, {label} simulations ({peak['examples']} train examples): "
+        print(f"peak RSS iterating {peak['examples']} train examples, {label} simulations: "
               f"{peak['peak_rss_mib']:.0f} MiB")
     print(f"  ratio {peaks[1]['peak_rss_mib'] / peaks[0]['peak_rss_mib']:.3f} (goal <= 1.10)")
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
+
+from peak_memory import peak_rss_mib  # noqa: E402  (bench/ is on sys.path)
 
 PEAK_GFLOPS = 294.0  # this CPU's fp32 peak (2 cores, AVX-512), from ../shared/DESIGN.md
 BATCH = 30
@@ -71,7 +72,7 @@ def measure(size: int, mode: str, steps: int) -> dict:
     train_rate = steps * BATCH / train_seconds
     return dict(size=size, mode=mode, forward_gflop=flops / 1e9, train_maps_per_s=train_rate,
                 train_gflops=3 * flops * train_rate / 1e9, infer_maps_per_s=steps * BATCH / infer_seconds,
-                peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6)
+                peak_rss_gb=peak_rss_mib() / 1024)
 
 
 def main() -> None:

@@ -239,3 +239,16 @@ def test_bad_arguments_and_missing_datasets_fail_clearly(data_dir):
     with pytest.raises(FileNotFoundError, match=r"no prepared hi21cm/z10 .*'all_z', 'z15'"):
         open_builder(data_dir, "z10")
     assert tfds.builder("hi21cm/z15", data_dir=data_dir).info.splits["train"].num_examples == 2
+
+
+def test_synthetic_suites_are_complete_suites(tmp_path):
+    from deep21_tf.data.synthetic import write_synthetic_suite
+    from deep21_tf.simulation.config import SuiteConfig
+    from deep21_tf.simulation.manifest import read_manifest
+    from deep21_tf.simulation.storage import incompleteness, simulation_path
+
+    config = SuiteConfig(num_sims=3, hii_dim=8, box_len=48.0, slab_thickness=4, slab_spacing=4, redshifts=(15.0,))
+    write_synthetic_suite(str(tmp_path), config)
+    stored_config, design = read_manifest(str(tmp_path))
+    assert stored_config == config
+    assert all(incompleteness(simulation_path(str(tmp_path), spec), spec, config) is None for spec in design)

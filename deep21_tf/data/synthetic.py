@@ -23,7 +23,7 @@ def random_result(config: SuiteConfig, rng: np.random.Generator) -> SimulationRe
         maps[z] = RedshiftMaps(redshift=z, brightness_temp=temperature, density=density,
                                brightness_temp_real_space=temperature, mean_brightness_temp=float(temperature.mean()),
                                mean_neutral_fraction=1.0)
-    return SimulationResult(maps=maps, code_version="synthetic", options={})
+    return SimulationResult(maps=maps, code_version="synthetic", options={}, n_threads=1)
 
 
 def write_synthetic_suite(suite_dir: str, config: SuiteConfig, seed: int = 0) -> None:
