@@ -55,9 +55,10 @@ def saliency_figure(map_21cm: np.ndarray, saliency: np.ndarray, names, threshold
     for axis, name, grads in zip(np.atleast_1d(axes), names, saliency):
         shown = axis.imshow(map_21cm.T, origin="lower", extent=extent, cmap="Greys_r")
         rows, cols = np.nonzero(salient_pixels(grads, threshold))
-        strength = grads[rows, cols] / grads.max() if rows.size else np.zeros(0)
-        axis.scatter((rows + 0.5) * cell_size, (cols + 0.5) * cell_size, s=9, c="red",
-                     alpha=np.clip(0.3 + 0.7 * strength, 0, 1), linewidths=0)
+        if rows.size:  # a flat saliency map can have no pixel above the threshold
+            strength = grads[rows, cols] / grads.max()
+            axis.scatter((rows + 0.5) * cell_size, (cols + 0.5) * cell_size, s=9, c="red",
+                         alpha=np.clip(0.3 + 0.7 * strength, 0, 1), linewidths=0)
         label = PARAMETER_LABELS.get(name, name).split(" [")[0]
         axis.set(title=f"{label}: {rows.size} px > {threshold:g}× mean", xlabel="x [Mpc]", ylabel="y [Mpc]")
         figure.colorbar(shown, ax=axis, label="δTb [mK]", shrink=0.85)
@@ -89,16 +90,17 @@ def run_saliency(model_dir: str, data_dir: str, split: str = "test", num_maps: i
     names, cell_size = model.info["parameter_names"], model.info["cell_size"]
     output_dir = output_dir or os.path.join(model_dir, OUTPUT_SUBDIR)
     os.makedirs(output_dir, exist_ok=True)
-    with atomic_path(os.path.join(output_dir, SALIENCY_FILE)) as temp_path:
-        np.savez(temp_path, maps_21cm_mK=maps, saliency=saliency, parameter_names=np.array(names),
-                 redshifts=np.array(model.info["redshifts"]), threshold=threshold, log10_params_true=true,
-                 log10_params_pred=model.predict(maps))
-    files = [SALIENCY_FILE]
+    files = []
     for index in range(len(maps)):
         files.append(f"fig_saliency_{index}.png")
         title = f"{model.info['dataset']} {split} map {index}, z = {model.info['redshifts'][0]:g}"
         save_figure(saliency_figure(maps[index, ..., 0], saliency[index], names, threshold, cell_size, title),
                     os.path.join(output_dir, files[-1]))
+    with atomic_path(os.path.join(output_dir, SALIENCY_FILE)) as temp_path:  # last: its presence means complete
+        np.savez(temp_path, maps_21cm_mK=maps, saliency=saliency, parameter_names=np.array(names),
+                 redshifts=np.array(model.info["redshifts"]), threshold=threshold, log10_params_true=true,
+                 log10_params_pred=model.predict(maps))
+    files.append(SALIENCY_FILE)
     fractions = salient_pixels(saliency, threshold).mean(axis=(0, 2, 3))
     return dict(num_maps=len(maps), threshold=threshold, output_dir=output_dir, files=files,
                 salient_fraction=dict(zip(names, fractions.tolist())))

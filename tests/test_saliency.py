@@ -66,6 +66,15 @@ def test_salient_pixels_are_those_above_threshold_times_the_mean():
     assert mask.sum() == 2 and mask[0, 0, 0, 0] and mask[0, 1, 0, 0]
 
 
+def test_figure_of_a_map_without_salient_pixels():
+    from deep21_tf.plots import figure_to_png
+    from deep21_tf.saliency import saliency_figure
+
+    flat = np.ones((3, 8, 8), np.float32)  # nothing exceeds 5x the mean
+    figure = saliency_figure(np.zeros((8, 8)), flat, ["log10_mturn", "log10_lx", "log10_ngamma"], 5.0, 1.5)
+    assert figure_to_png(figure).startswith(b"\x89PNG")
+
+
 @pytest.mark.slow
 def test_saliency_refuses_a_unet(trained_unet_dir, tiny_data_dir, tmp_path):
     result = run_cli("deep21_tf.apps.saliency", f"--model_dir={trained_unet_dir}", f"--data_dir={tiny_data_dir}",

@@ -156,3 +156,17 @@ def test_bad_training_flags_fail_clearly_and_write_nothing(tiny_data_dir, tmp_pa
 def test_a_finished_run_is_not_overwritten_without_overwrite(unet_dir, tiny_data_dir):
     result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, unet_dir, "--epochs=3"), check=False)
     assert result.returncode != 0 and "holds a finished run; pass --overwrite" in result.stderr
+
+
+def test_mixed_bfloat16_training_computes_in_bfloat16_and_exports_float32(tiny_data_dir, tmp_path):
+    model_dir = tmp_path / "bf16"
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=2", "--mixed_precision"))
+    network = keras.saving.load_model(layout.path(str(model_dir), layout.NETWORK_FILE), safe_mode=True)
+    assert network.get_layer("encoder").get_layer("enc1_unit1_conv").compute_dtype == "bfloat16"
+    assert network.get_layer("final_conv").compute_dtype == "float32"
+    rows = history(str(model_dir))
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+    exported = keras.saving.load_model(layout.path(str(model_dir), layout.EXPORTED_FILE), safe_mode=True)
+    maps = np.random.default_rng(0).normal(-20.0, 5.0, (2, 32, 32, 1)).astype("float32")
+    predicted = exported.predict(maps, verbose=0)
+    assert predicted.dtype == np.float32 and np.all(np.isfinite(predicted))

@@ -42,7 +42,8 @@ def build_astronet(input_shape, base_filters: int = 64, num_outputs: int = 3, dr
     x = layers.Dense(HIDDEN_UNITS, name="head_dense", **kernel_and_bias_regularizers(weight_decay))(x)
     x = layers.ReLU(name="head_relu")(x)
     x = layers.Dropout(dropout, name="head_dropout")(x)
-    outputs = layers.Dense(num_outputs, name="params", **kernel_and_bias_regularizers(weight_decay))(x)
+    outputs = layers.Dense(num_outputs, name="params", dtype="float32",  # float32 even under mixed precision
+                           **kernel_and_bias_regularizers(weight_decay))(x)
     return keras.Model(inputs, outputs, name="astronet")
 
 

@@ -30,5 +30,7 @@ def build_unet(input_shape, base_filters: int = 64, weight_decay: float = 0.0, o
         x = upsample(x, base_filters * 2 ** (level - 2), f"dec{level}", weight_decay)
     x = layers.Concatenate(name="final_concat")([x, skips[0]])
     x = double_unit(x, base_filters, "final", weight_decay)
-    outputs = layers.Conv2D(output_channels, 3, padding="same", name="final_conv", **kernel_and_bias_regularizers(weight_decay))(x)
+    # float32 output even under a mixed-precision policy (the loss and the denormalisation need its range)
+    outputs = layers.Conv2D(output_channels, 3, padding="same", name="final_conv", dtype="float32",
+                            **kernel_and_bias_regularizers(weight_decay))(x)
     return keras.Model(inputs, outputs, name="unet")

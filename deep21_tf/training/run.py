@@ -45,6 +45,7 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
                             seed=settings.seed, repeat=True, drop_remainder=True, **datasets).skip(start_epoch * steps)
     val_ds = make_dataset(split="validation", augment="none", **datasets)
 
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if settings.mixed_precision else "float32")
     with strategy.scope():
         network = _build_network(settings, shape)
         network.compile(optimizer=keras.optimizers.Adam(settings.learning_rate, settings.beta_1, settings.beta_2),
@@ -54,6 +55,7 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
     history = network.fit(train_ds, epochs=settings.epochs, steps_per_epoch=steps, validation_data=val_ds,
                           callbacks=callbacks, shuffle=False, verbose=verbose)
     seconds = time.perf_counter() - start
+    keras.mixed_precision.set_global_policy("float32")  # the exported wrapper (normalisation) stays in float32
     _export(settings, model_dir, norm, shape, box_length)
     val_losses = history.history.get("val_loss", [])
     return dict(epochs=settings.epochs, resumed_from_epoch=start_epoch if resumed else 0, seconds=seconds,

@@ -33,6 +33,7 @@ class TrainSettings:
     cpu_replicas: int = 1
     monitor_maps: int = 8
     jit_compile: bool = False
+    mixed_precision: bool = False
 
     def validate(self) -> "TrainSettings":
         """Raise ValueError naming the first bad setting and its allowed values; return self otherwise."""
