@@ -14,6 +14,7 @@ from deep21_tf.plots import figure_to_png  # first: selects the Agg backend
 from deep21_tf.util.atomic import atomic_path
 
 import matplotlib.pyplot as plt  # noqa: E402  (isort: skip)
+from matplotlib import ticker  # noqa: E402
 
 #: Axis labels of the parameters in physical units (paper Table I).
 PARAMETER_LABELS = {
@@ -67,6 +68,10 @@ def power_figure(network: dict, wiener: Optional[dict] = None, tta: Optional[dic
     crosscorr.set(xscale="log", xlabel=K_LABEL, ylabel=r"$r(k)$")
     for axis in (transfer, crosscorr):
         axis.axhline(1.0, color="k", linewidth=0.8)
+    for axis in (power, transfer, crosscorr):  # labels 0.1, 0.2, 0.5, 1, 2: "3×10⁻¹" labels collide in one decade
+        axis.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        axis.xaxis.set_minor_formatter(ticker.NullFormatter())
     power.legend()
     if title:
         figure.suptitle(title)
