@@ -17,9 +17,8 @@ from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_write_text
+from deep21_tf.util.paths import BUILDER_SOURCE_DIR
 
-#: The TFDS builder folder in this source checkout (`tfds build` takes a folder).
-BUILDER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "datasets", "hi21cm")
 TIMES_FILE = "stage_times.json"
 
 
@@ -74,7 +73,7 @@ def stages(s: PipelineSettings) -> List[Stage]:
     result = [
         Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={s.simulate_flagfile}",
                            f"--suite_dir={suite}", *s.simulate_args], lambda: suite_is_complete(suite)),
-        Stage("tfds build", [*_module("tensorflow_datasets.scripts.cli.main"), "build", BUILDER_DIR,
+        Stage("tfds build", [*_module("tensorflow_datasets.scripts.cli.main"), "build", BUILDER_SOURCE_DIR,
                              f"--manual_dir={suite}", f"--data_dir={data}", f"--config={s.dataset}"],
               lambda: os.path.isdir(os.path.join(data, "hi21cm", s.dataset))),
         Stage("train U-Net", [*train, f"--model_dir={unet}"], lambda: layout.is_finished(unet)),

@@ -9,6 +9,7 @@ from typing import Optional
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_write_text
+from deep21_tf.util.text import format_number
 
 REPORT_FILE = "REPORT.md"
 ASTRO_RUNS = (("frozen", "astro_frozen"), ("trainable", "astro_trainable"))
@@ -19,10 +20,6 @@ def _load(path: str) -> Optional[dict]:
         return None
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
-
-
-def _number(value, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _what_ran(run_dir: str, times: dict) -> list:
@@ -58,15 +55,15 @@ def _density_section(run_dir: str) -> list:
                 continue
             s, head = summary[name], summary[name]["headline"]
             low, high = head["k_le_0.7_mpc^-1"], head["k_le_2_mpc^-1"]
-            lines.append(f"| {label} | {_number(low['max_abs_1_minus_T'])} | {_number(low['max_abs_1_minus_r'])} | "
-                         f"{_number(high['max_abs_1_minus_T'])} | {_number(high['max_abs_1_minus_r'])} | "
-                         f"{_number(s['pdf_distance'])} | {_number(s['mse_delta^2'], 4)} |")
+            lines.append(f"| {label} | {format_number(low['max_abs_1_minus_T'])} | {format_number(low['max_abs_1_minus_r'])} | "
+                         f"{format_number(high['max_abs_1_minus_T'])} | {format_number(high['max_abs_1_minus_r'])} | "
+                         f"{format_number(s['pdf_distance'])} | {format_number(s['mse_delta^2'], 4)} |")
         versus = summary["network_vs_wiener"]
         beaten = sum(versus["beats_baseline_at_k"])
         lines += ["", f"Against the Wiener baseline the U-Net has lower error power at {beaten} of "
                       f"{len(versus['beats_baseline_at_k'])} k bins (every k: {versus['beats_baseline_at_every_k']}); "
-                      f"smallest error-power reduction {_number(versus['min_error_power_reduction'], 2)}, "
-                      f"MSE ratio network/baseline {_number(versus['mse_ratio_network_over_baseline'], 2)}.", ""]
+                      f"smallest error-power reduction {format_number(versus['min_error_power_reduction'], 2)}, "
+                      f"MSE ratio network/baseline {format_number(versus['mse_ratio_network_over_baseline'], 2)}.", ""]
         lines += [f"![maps](unet/evaluation/{name})" for name in
                   sorted(os.listdir(os.path.join(run_dir, "unet", "evaluation"))) if name.endswith(f"_z{z}.png")]
         lines.append("")
@@ -85,8 +82,8 @@ def _astro_section(run_dir: str) -> list:
                 scores = metrics[variant]
                 names = scores["parameter_names"]
                 label = f"{encoder} encoder" + (", D4-averaged" if variant == "network_tta" else "")
-                rows.append(f"| {label} | " + " | ".join(_number(scores["r2_log10"][n]) for n in names) +
-                            f" | {_number(scores['r2_log10_overall'])} |")
+                rows.append(f"| {label} | " + " | ".join(format_number(scores["r2_log10"][n]) for n in names) +
+                            f" | {format_number(scores['r2_log10_overall'])} |")
         figures.append(f"![{encoder}]({folder}/evaluation/fig6_params.png)")
     if not rows:
         return []

@@ -17,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
+from deep21_tf.util.text import format_number  # noqa: E402
 
 PROGRAM = "deep21-evaluate"
 FLAGS = flags.FLAGS
@@ -35,26 +36,22 @@ def headline(metrics: dict) -> str:
     """A few lines: the headline figures and how the network does against the Wiener baseline."""
     if metrics["model"] == "astro":
         return "\n".join(f"{name}: R² of the log10 parameters: " + ", ".join(
-            f"{parameter} {_number(value)}" for parameter, value in scores["r2_log10"].items())
-            + f"; overall {_number(scores['r2_log10_overall'])}"
+            f"{parameter} {format_number(value)}" for parameter, value in scores["r2_log10"].items())
+            + f"; overall {format_number(scores['r2_log10_overall'])}"
             for name, scores in metrics.items() if name.startswith("network"))
     lines = []
     for z, summary in metrics["redshifts"].items():
         for name in ("network", "network_tta"):
             if name not in summary:
                 continue
-            figures = "; ".join(f"{band}: max|1-T| {_number(values['max_abs_1_minus_T'])}, "
-                                f"max|1-r| {_number(values['max_abs_1_minus_r'])}"
+            figures = "; ".join(f"{band}: max|1-T| {format_number(values['max_abs_1_minus_T'])}, "
+                                f"max|1-r| {format_number(values['max_abs_1_minus_r'])}"
                                 for band, values in summary[name]["headline"].items())
             versus = summary[f"{name}_vs_wiener"]
             lines.append(f"z={z} {name}: {figures}; beats Wiener at every k: {versus['beats_baseline_at_every_k']} "
-                         f"(error power reduction >= {_number(versus['min_error_power_reduction'])}, MSE ratio "
-                         f"{_number(versus['mse_ratio_network_over_baseline'])})")
+                         f"(error power reduction >= {format_number(versus['min_error_power_reduction'])}, MSE ratio "
+                         f"{format_number(versus['mse_ratio_network_over_baseline'])})")
     return "\n".join(lines)
-
-
-def _number(value) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
 
 
 def main(argv):

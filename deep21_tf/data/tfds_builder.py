@@ -23,11 +23,9 @@ from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
 from deep21_tf.data.suite import Suite, open_suite, read_examples
 from deep21_tf.simulation.config import PARAMETER_NAMES, PARAMETER_UNITS
 from deep21_tf.simulation.manifest import manifest_path
+from deep21_tf.util.paths import BUILDER_SOURCE_DIR
 
 NAME = "hi21cm"
-#: Where the TFDS folder convention files (README.md, CITATIONS.bib, dummy_data/) live in a source checkout.
-SOURCE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                          "datasets", NAME)
 
 SUITE_INSTRUCTIONS = """\
 The manual dir is a simulation suite made by the simulation stage (manifest.json + one sim_NNNNN.h5 per
@@ -63,7 +61,8 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
     BUILDER_CONFIGS = BUILDER_CONFIGS
     DEFAULT_CONFIG_NAME = "z15"
     MANUAL_DOWNLOAD_INSTRUCTIONS = SUITE_INSTRUCTIONS
-    pkg_dir_path = tfds.core.Path(SOURCE_DIR) if os.path.isdir(SOURCE_DIR) else None
+    # the TFDS folder convention files (README.md, CITATIONS.bib, dummy_data/) of a source checkout
+    pkg_dir_path = tfds.core.Path(BUILDER_SOURCE_DIR) if os.path.isdir(BUILDER_SOURCE_DIR) else None
 
     def _info(self) -> tfds.core.DatasetInfo:
         channels = len(self.builder_config.redshifts)
