@@ -105,7 +105,7 @@ def main(argv):
     print(f"  vs U-Net consumption {FLAGS.unet_maps_per_s:g} maps/s: {rate / FLAGS.unet_maps_per_s:.0f}x (goal >= 20x)")
     # Both iterate the larger train split's size: tf.data's autotuning grows its buffers with the number of
     # examples produced, whatever the dataset, so equal counts isolate the effect of the dataset's size.
-    examples = tfds.builder_from_directory(os.path.join(large, "hi21cm", CONFIG_NAME, "1.0.0")).info.splits[
+    examples = tfds.builder_from_directory(os.path.join(large, "hi21cm", CONFIG_NAME, "1.1.0")).info.splits[
         "train"].num_examples
     peaks = [peak_rss_in_fresh_process(data_dir, examples) for data_dir in (small, large)]
     for label, peak in zip(("1x", f"{FLAGS.factor}x"), peaks):

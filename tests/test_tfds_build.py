@@ -81,14 +81,14 @@ def test_statistics_come_from_the_train_split_only(tiny_data_dir, tiny_suite, co
 
 @pytest.mark.slow
 def test_features_and_reading_without_the_builder_code(tiny_data_dir, tiny_suite):
-    path = os.path.join(tiny_data_dir, "hi21cm", "z15", "1.0.0")
+    path = os.path.join(tiny_data_dir, "hi21cm", "z15", "1.1.0")
     script = ("import json, sys, tensorflow_datasets as tfds\n"
               f"b = tfds.builder_from_directory({path!r})\n"
               "e = tfds.as_numpy(next(iter(b.as_dataset(split='test'))))\n"
               "assert 'deep21_tf' not in sys.modules\n"
               "print(json.dumps(dict(shape=e['map_21cm'].shape, params=e['params'].tolist(),"
               " log10_params=e['log10_params'].tolist(), sim_id=e['sim_id'].decode(), seed=int(e['seed']),"
-              " slice_index=int(e['slice_index']), redshift=e['redshift'].tolist(), box_len=float(e['box_len']),"
+              " slice_index=int(e['slice_index']), los_axis=int(e['los_axis']), redshift=e['redshift'].tolist(), box_len=float(e['box_len']),"
               " cell_size=float(e['cell_size']), stats=b.info.metadata['normalization'])))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -100,6 +100,7 @@ def test_features_and_reading_without_the_builder_code(tiny_data_dir, tiny_suite
     np.testing.assert_allclose(example["log10_params"], log10_params, rtol=1e-7)
     assert example["shape"] == [32, 32, 1] and example["redshift"] == [15.0] and example["seed"] == spec.seed
     assert example["box_len"] == 48.0 and example["cell_size"] == 1.5 and 0 <= example["slice_index"] < 8
+    assert example["los_axis"] == 2  # one line of sight: the box's z axis
 
 
 def _copy_suite(source: str, tmp_path, name: str = "suite") -> str:

@@ -2,8 +2,8 @@
 
 Regenerate with `python datasets/hi21cm/make_dummy_data.py`; the content is deterministic.
 """
+import glob
 import os
-import shutil
 
 from deep21_tf.data.synthetic import write_synthetic_suite
 from deep21_tf.simulation.config import SuiteConfig
@@ -12,6 +12,6 @@ DUMMY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dummy_data
 CONFIG = SuiteConfig(num_sims=3, hii_dim=8, box_len=48.0, slab_thickness=4, slab_spacing=4, design_seed=7)
 
 if __name__ == "__main__":
-    shutil.rmtree(DUMMY_DIR, ignore_errors=True)
-    os.makedirs(DUMMY_DIR)
+    for old in glob.glob(os.path.join(DUMMY_DIR, "*.h5")) + glob.glob(os.path.join(DUMMY_DIR, "manifest.json")):
+        os.remove(old)  # the suite only; dummy_data/README.md stays
     write_synthetic_suite(DUMMY_DIR, CONFIG)

@@ -43,6 +43,8 @@ HELP = {
     "jit_compile": "Compile the train step with XLA (slower on CPUs: bench/bench_training.py).",
     "mixed_precision": "Compute in bfloat16 with float32 weights and outputs (mixed_bfloat16; ~1.6x faster training on "
                        "CPUs with AVX512-BF16, see bench/bench_training.py).",
+    "train_fraction": "Train on this fraction of the training simulations (all of their maps), e.g. 0.25 for a "
+                      "learning curve; validation and test stay whole.",
 }
 _DEFINE = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string}
 for _field in dataclasses.fields(TrainSettings):

@@ -96,7 +96,7 @@ def compute_normalization(train_files: Iterable[str], redshifts: Sequence[float]
     map_21cm, density = _RunningMoments(len(redshifts)), _RunningMoments(len(redshifts))
     params = _RunningMoments(len(PARAMETER_NAMES))
     for path in train_files:
-        maps_21cm, maps_density, attrs = read_maps(path, redshifts)
+        maps_21cm, maps_density, _, attrs = read_maps(path, redshifts)
         map_21cm.add(maps_21cm)
         density.add(maps_density)
         params.add(np.array([[attrs[name] for name in PARAMETER_NAMES]]))

@@ -5,7 +5,7 @@ the size of the dataset. Augmented copies exist only for the element being produ
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -19,7 +19,8 @@ AUGMENTATIONS = ("random", "none", "all8")
 
 def make_dataset(source: Source, config_name: Optional[str], split: str, *, target: str = "unet",
                  augment: str = "none", batch_size: int = 30, num_replicas: int = 1, shuffle_buffer: int = 0,
-                 seed: int = 0, repeat: bool = False, drop_remainder: bool = False) -> tf.data.Dataset:
+                 seed: int = 0, repeat: bool = False, drop_remainder: bool = False,
+                 sim_ids: Optional[Sequence[str]] = None) -> tf.data.Dataset:
     """Batched, prefetched (input, target) pairs of normalised maps from the prepared hi21cm dataset.
 
     Args:
@@ -34,6 +35,7 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
       shuffle_buffer: examples in the shuffle buffer (0: keep the stored order and read files in order).
       seed: seeds file order, shuffling and the random D4 draws.
       repeat: repeat forever (before augmentation, so every pass draws new transforms).
+      sim_ids: keep only the maps of these simulations (None: all of the split), e.g. a learning curve's subset.
     Auto-sharding for tf.distribute is set to DATA.
     """
     if target not in TARGETS:
@@ -48,6 +50,8 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
     norm = load_normalization(builder)
     shape = map_shape(builder)
     wanted = ("map_21cm", "density") if target == "unet" else ("map_21cm", "log10_params")
+    if sim_ids is not None:
+        wanted += ("sim_id",)
     shuffle = shuffle_buffer > 0
     # try_autocache=False: TFDS would otherwise keep small datasets in RAM, so memory would grow with the data.
     ds = builder.as_dataset(split=split, shuffle_files=shuffle,
@@ -60,6 +64,9 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
             return x, norm.normalize("density", tf.ensure_shape(example["density"], shape))
         return x, norm.normalize("log10_params", example["log10_params"])
 
+    if sim_ids is not None:
+        kept = tf.constant(sorted(sim_ids))
+        ds = ds.filter(lambda example: tf.reduce_any(tf.equal(example["sim_id"], kept)))
     ds = ds.map(normalise, num_parallel_calls=tf.data.AUTOTUNE)
     if shuffle:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)

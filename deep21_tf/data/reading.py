@@ -18,7 +18,7 @@ def open_builder(source: Source, config_name: Optional[str] = None) -> tfds.core
 
     `source` is a builder (returned as is), a TFDS data dir such as the `--data_dir` of `tfds build` (then
     `config_name` picks the config, e.g. ``z15``, and the newest version is used), or, with `config_name`
-    None, one dataset directory such as ``DATA_DIR/hi21cm/z15/1.0.0``. Raises FileNotFoundError naming the
+    None, one dataset directory such as ``DATA_DIR/hi21cm/z15/1.1.0``. Raises FileNotFoundError naming the
     directory and the configs that exist.
     """
     if isinstance(source, tfds.core.DatasetBuilder):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import collections
 import hashlib
-from typing import Dict, Iterable, Tuple
+import math
+from typing import Dict, Iterable, Sequence, Tuple
 
 SPLITS = ("train", "validation", "test")
 HELD_OUT_FRACTION = 0.15
@@ -63,3 +64,15 @@ def check_disjoint(assignment: Dict[str, Iterable[str]], sim_ids: Iterable[str])
     if set(seen) != expected:
         raise SplitError(f"splits do not cover the suite: missing {sorted(expected - set(seen))}, "
                          f"unknown {sorted(set(seen) - expected)}")
+
+
+def training_subset(train_ids: Sequence[str], fraction: float) -> Tuple[str, ...]:
+    """The first ceil(fraction × n) of the train split's simulations in the split's hash order (at least one).
+
+    Subsets are nested (the ¼ subset lies inside the ½ subset) and drawn independently of the parameters, so a
+    learning curve changes only how many boxes the network sees, never the validation or test boxes.
+    """
+    if not 0 < fraction <= 1:
+        raise ValueError(f"--train_fraction={fraction} is not allowed: use 0 < train_fraction <= 1")
+    ordered = sorted(train_ids, key=lambda sim_id: (stable_hash(sim_id), sim_id))
+    return tuple(sorted(ordered[:max(1, math.ceil(fraction * len(ordered)))]))

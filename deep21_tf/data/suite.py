@@ -65,14 +65,18 @@ def open_suite(suite_dir: str, redshifts: Sequence[float]) -> Suite:
     return Suite(suite_dir=suite_dir, config=config, redshifts=tuple(stored), files=files)
 
 
-def read_maps(path: str, redshifts: Sequence[float]) -> Tuple[np.ndarray, np.ndarray, dict]:
-    """(21 cm maps in mK, δ maps, file attributes) of one file; maps are (slabs, H, W, len(redshifts)) float32."""
+def read_maps(path: str, redshifts: Sequence[float]) -> Tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(21 cm maps in mK, δ maps, line-of-sight axis per map, file attributes) of one file.
+
+    Maps are (n_maps, H, W, len(redshifts)) float32; the line-of-sight axes (n_maps,) are the same at every redshift.
+    """
     with h5py.File(path, "r") as handle:
         groups = [handle[redshift_group(z)] for z in redshifts]
         map_21cm = np.stack([group["brightness_temp"][()] for group in groups], axis=-1).astype(np.float32)
         density = np.stack([group["density"][()] for group in groups], axis=-1).astype(np.float32)
+        los_axis = groups[0]["los_axis"][()].astype(np.int32)
         attrs = dict(handle.attrs)
-    return map_21cm, density, attrs
+    return map_21cm, density, los_axis, attrs
 
 
 def read_examples(path: str, redshifts: Sequence[float]) -> Iterator[Tuple[str, dict]]:
@@ -81,7 +85,7 @@ def read_examples(path: str, redshifts: Sequence[float]) -> Iterator[Tuple[str, 
     The example holds the features of `deep21_tf.data.tfds_builder.Hi21cm`: maps (H, W, C) float32, the three
     parameters in physical units (float64: L_X ~ 1e40 overflows float32) and in log10, and provenance.
     """
-    map_21cm, density, attrs = read_maps(path, redshifts)
+    map_21cm, density, los_axis, attrs = read_maps(path, redshifts)
     log10_params = np.array([attrs[name] for name in PARAMETER_NAMES], dtype=np.float64)
     common = {
         "params": 10.0 ** log10_params,
@@ -94,4 +98,4 @@ def read_examples(path: str, redshifts: Sequence[float]) -> Iterator[Tuple[str, 
     }
     for index in range(map_21cm.shape[0]):
         yield f"{common['sim_id']}/{index:04d}", dict(common, map_21cm=map_21cm[index], density=density[index],
-                                                      slice_index=index)
+                                                      slice_index=index, los_axis=los_axis[index])

@@ -15,14 +15,15 @@ from deep21_tf.simulation.storage import simulation_path, write_simulation_file
 
 def random_result(config: SuiteConfig, rng: np.random.Generator) -> SimulationResult:
     """Random maps of the shapes a real run of `config` gives, for every redshift."""
-    shape = (len(config.slab_starts), config.hii_dim, config.hii_dim)
+    shape = (config.maps_per_box, config.hii_dim, config.hii_dim)
+    los_axis = np.repeat(np.asarray(config.los_axes, dtype=np.int8), len(config.slab_starts))
     maps = {}
     for z in config.redshifts:
         temperature = rng.normal(-40.0 - 3.0 * z, 10.0, shape).astype(np.float32)
         density = (rng.lognormal(0.0, 0.3, shape) - 1.0).astype(np.float32)
         maps[z] = RedshiftMaps(redshift=z, brightness_temp=temperature, density=density,
                                brightness_temp_real_space=temperature, mean_brightness_temp=float(temperature.mean()),
-                               mean_neutral_fraction=1.0)
+                               mean_neutral_fraction=1.0, los_axis=los_axis)
     return SimulationResult(maps=maps, code_version="synthetic", options={}, n_threads=1)
 
 

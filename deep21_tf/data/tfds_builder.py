@@ -56,8 +56,9 @@ BUILDER_CONFIGS = [
 class Hi21cm(tfds.core.GeneratorBasedBuilder):
     """21 cm brightness-temperature maps (redshift space) and matter density maps (real space) from 21cmFAST."""
 
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "First release: splits by simulation, train-split normalisation in metadata."}
+    VERSION = tfds.core.Version("1.1.0")
+    RELEASE_NOTES = {"1.0.0": "First release: splits by simulation, train-split normalisation in metadata.",
+                     "1.1.0": "los_axis feature: suites with three lines of sight per box (x, y, z)."}
     BUILDER_CONFIGS = BUILDER_CONFIGS
     DEFAULT_CONFIG_NAME = "z15"
     MANUAL_DOWNLOAD_INSTRUCTIONS = SUITE_INSTRUCTIONS
@@ -79,7 +80,9 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
                                                      doc=f"log10 of {', '.join(PARAMETER_NAMES)}"),
                 "sim_id": tfds.features.Text(doc="simulation id, e.g. sim_00042"),
                 "seed": tfds.features.Scalar(dtype=np.int64, doc="21cmFAST random seed"),
-                "slice_index": tfds.features.Scalar(dtype=np.int32, doc="slab index along the line of sight"),
+                "slice_index": tfds.features.Scalar(dtype=np.int32, doc="map index within its simulation"),
+                "los_axis": tfds.features.Scalar(dtype=np.int32,
+                                                 doc="box axis of the map's line of sight: 0 = x, 1 = y, 2 = z"),
                 "redshift": tfds.features.Tensor(shape=(channels,), dtype=np.float32, doc="redshift per channel"),
                 "box_len": tfds.features.Scalar(dtype=np.float32, doc="box side, Mpc"),
                 "cell_size": tfds.features.Scalar(dtype=np.float32, doc="cell size, Mpc"),

@@ -21,6 +21,10 @@ ALLOWED_RANGES = {"log10_mturn": (7.0, 10.0), "log10_lx": (38.0, 42.0), "log10_n
 REDSHIFT_RANGE = (6.0, 35.0)
 #: Simulation seeds are drawn below this value; seeds from it upwards are reserved for validation sets.
 MAX_TRAINING_SEED = 90000
+#: Lines of sight a suite may cut its maps along: 1 = the last box axis (z), 3 = x, y and z.
+ALLOWED_LINES_OF_SIGHT = (1, 3)
+#: Box axis names, in array-axis order.
+AXIS_NAMES = ("x", "y", "z")
 #: 21cmFAST's R_BUBBLE_MAX (Mpc) in the "simple" template; the sharp-k filter needs BOX_LEN >= 3 R_BUBBLE_MAX.
 R_BUBBLE_MAX_MPC = 15.0
 
@@ -44,6 +48,7 @@ class SuiteConfig:
     log10_ngamma_range: Tuple[float, float] = DEFAULT_RANGES["log10_ngamma"]
     design_seed: int = 0
     keep_real_space_21cm: bool = False
+    lines_of_sight: int = 1
 
     @property
     def cell_size(self) -> float:
@@ -54,6 +59,16 @@ class SuiteConfig:
     def slab_starts(self) -> Tuple[int, ...]:
         """First cell (along the line of sight) of each slab."""
         return tuple(range(0, self.hii_dim - self.slab_thickness + 1, self.slab_spacing))
+
+    @property
+    def los_axes(self) -> Tuple[int, ...]:
+        """Array axes used as line of sight, in the order their maps are stored (1 line: the last axis only)."""
+        return (2,) if self.lines_of_sight == 1 else (0, 1, 2)
+
+    @property
+    def maps_per_box(self) -> int:
+        """Maps per simulation and redshift: slabs per line of sight × lines of sight."""
+        return len(self.slab_starts) * len(self.los_axes)
 
     def parameter_ranges(self) -> dict:
         """{parameter name: (low, high)} in log10."""
@@ -106,6 +121,9 @@ class SuiteConfig:
             if not (allowed_low <= low < high <= allowed_high):
                 raise ConfigError(f"{name}_range=({low:g}, {high:g}) is not allowed: use low < high within "
                                   f"[{allowed_low:g}, {allowed_high:g}] (paper: {DEFAULT_RANGES[name]})")
+        if self.lines_of_sight not in ALLOWED_LINES_OF_SIGHT:
+            raise ConfigError(f"lines_of_sight={self.lines_of_sight} is not allowed: use 1 (the z axis) or 3 "
+                              "(x, y and z)")
         if self.design_seed < 0:
             raise ConfigError(f"design_seed={self.design_seed} is not allowed: use a seed >= 0")
         return self

@@ -13,7 +13,7 @@ from typing import Dict
 
 import numpy as np
 
-from deep21_tf.simulation.config import SuiteConfig
+from deep21_tf.simulation.config import AXIS_NAMES, SuiteConfig
 from deep21_tf.simulation.design import SimulationSpec
 from deep21_tf.simulation.slabs import project_slabs
 
@@ -35,7 +35,8 @@ GC_MIN_HII_DIM = 100
 
 @dataclasses.dataclass
 class RedshiftMaps:
-    """Maps of one simulation at one redshift. Maps are (n_slabs, N, N) float32."""
+    """Maps of one simulation at one redshift. Maps are (n_maps, N, N) float32: the slabs perpendicular to each
+    line of sight in turn (`los_axis` says which box axis each map was projected along)."""
 
     redshift: float
     brightness_temp: np.ndarray  # δTb in redshift space, mK
@@ -43,6 +44,7 @@ class RedshiftMaps:
     brightness_temp_real_space: np.ndarray  # δTb in real space, mK
     mean_brightness_temp: float  # volume mean of δTb over the box, mK
     mean_neutral_fraction: float  # volume mean of x_HI over the box
+    los_axis: np.ndarray  # (n_maps,) int8: box axis (0 = x, 1 = y, 2 = z) of each map's line of sight
 
 
 @dataclasses.dataclass
@@ -56,8 +58,13 @@ class SimulationResult:
 
 
 def build_inputs(spec: SimulationSpec, config: SuiteConfig, n_threads: int):
-    """The py21cmfast InputParameters for one simulation (log10 M_turn and L_X, linear N_γ for POP2_ION)."""
+    """The py21cmfast InputParameters for one simulation (log10 M_turn and L_X, linear N_γ for POP2_ION).
+
+    Lines of sight other than z need the x and y velocities, which 21cmFAST keeps only on request.
+    """
     import py21cmfast as p21c
+
+    velocities = dict(KEEP_3D_VELOCITIES=True) if config.lines_of_sight > 1 else {}
 
     return p21c.InputParameters.from_template(
         TEMPLATE,
@@ -69,6 +76,7 @@ def build_inputs(spec: SimulationSpec, config: SuiteConfig, n_threads: int):
         L_X=spec.log10_lx,
         POP2_ION=10.0 ** spec.log10_ngamma,
         **FIXED_OPTIONS,
+        **velocities,
     ).with_logspaced_redshifts(zmin=min(config.redshifts))
 
 
@@ -85,8 +93,8 @@ def describe_inputs(inputs) -> dict:
 def run_simulation(spec: SimulationSpec, config: SuiteConfig, n_threads: int = 1) -> SimulationResult:
     """Run 21cmFAST for one design point and cut the maps at the config's redshifts.
 
-    The 21 cm map is put in redshift space with `apply_rsds` along the last axis (the line of sight; the one
-    velocity treatment), δ stays in real space. For large boxes garbage is collected after every step to keep
+    For each line of sight the 21 cm box is put in redshift space along it (`redshift_space`, the one velocity
+    treatment) and cut into slabs perpendicular to it; δ stays in real space and is cut the same way. For large boxes garbage is collected after every step to keep
     memory flat (see GC_MIN_HII_DIM).
     """
     warnings.filterwarnings("ignore", message="Trying to purge array")
@@ -111,18 +119,38 @@ def run_simulation(spec: SimulationSpec, config: SuiteConfig, n_threads: int = 1
                             n_threads=n_threads)
 
 
+def redshift_space(coeval, field: str, axis: int) -> np.ndarray:
+    """`field` of a coeval box moved to redshift space along array axis `axis` (0, 1, 2 = x, y, z).
+
+    py21cmfast's `apply_rsds` always displaces along the last array axis (`Coeval.apply_rsds(axis=...)` only
+    picks the velocity component), so the chosen axis and its velocity are moved last, shifted and moved back.
+    """
+    from py21cmfast.rsds import apply_rsds
+
+    values = np.moveaxis(np.asarray(getattr(coeval, field)), axis, -1)
+    velocity = np.moveaxis(np.asarray(getattr(coeval, "velocity_" + AXIS_NAMES[axis])), axis, -1)
+    shifted = apply_rsds(field=np.ascontiguousarray(values), los_velocity=np.ascontiguousarray(velocity),
+                         redshifts=coeval.redshift, inputs=coeval.inputs, periodic=True, n_rsd_subcells=RSD_SUBCELLS)
+    return np.moveaxis(np.asarray(shifted, dtype=np.float32), -1, axis)
+
+
 def _cut_maps(coeval, redshift: float, config: SuiteConfig) -> RedshiftMaps:
     tb_real = np.asarray(coeval.brightness_temp, dtype=np.float32)
-    tb_rsd = np.asarray(coeval.apply_rsds(field="brightness_temp", axis="z", periodic=True,
-                                          n_rsd_subcells=RSD_SUBCELLS), dtype=np.float32)
     density = np.asarray(coeval.perturbed_field.get("density"), dtype=np.float32)
     neutral = np.asarray(coeval.ionized_box.get("neutral_fraction"), dtype=np.float32)
     starts, thickness = config.slab_starts, config.slab_thickness
+
+    def slabs_along(box: np.ndarray, axis: int) -> np.ndarray:
+        return project_slabs(np.moveaxis(box, axis, -1), starts, thickness)
+
+    axes = config.los_axes
     return RedshiftMaps(
         redshift=redshift,
-        brightness_temp=project_slabs(tb_rsd, starts, thickness),
-        density=project_slabs(density, starts, thickness),
-        brightness_temp_real_space=project_slabs(tb_real, starts, thickness),
+        brightness_temp=np.concatenate([slabs_along(redshift_space(coeval, "brightness_temp", axis), axis)
+                                        for axis in axes]),
+        density=np.concatenate([slabs_along(density, axis) for axis in axes]),
+        brightness_temp_real_space=np.concatenate([slabs_along(tb_real, axis) for axis in axes]),
         mean_brightness_temp=float(tb_real.mean(dtype=np.float64)),
         mean_neutral_fraction=float(neutral.mean(dtype=np.float64)),
+        los_axis=np.repeat(np.asarray(axes, dtype=np.int8), len(starts)),
     )

@@ -5,9 +5,13 @@ Layout of ``sim_NNNNN.h5``::
     attrs: sim_id, index, seed, log10_mturn, log10_lx, log10_ngamma, m_turn [Msun], l_x [erg/s/(Msun/yr)],
            n_gamma, box_len [Mpc], hii_dim, cell_size [Mpc], slab_thickness, slab_spacing, slab_starts,
            redshifts, code_version (21cmFAST), deep21_version, options (JSON), n_threads, format, complete
+           lines_of_sight
     z10.00/ brightness_temp (n, N, N) mK, redshift space
             density (n, N, N) δ, real space
+            los_axis (n,) int8: the box axis each map was projected along (0 = x, 1 = y, 2 = z)
             [brightness_temp_real_space (n, N, N) mK]
+
+n = slabs per line of sight × lines of sight, the slabs of each line of sight in turn.
             attrs: redshift, mean_brightness_temp [mK], mean_neutral_fraction
 """
 from __future__ import annotations
@@ -25,7 +29,7 @@ from deep21_tf.simulation.design import SimulationSpec
 from deep21_tf.simulation.physics import SimulationResult
 from deep21_tf.util.atomic import atomic_path
 
-FILE_FORMAT = 1
+FILE_FORMAT = 2  # 2: los_axis per map, lines_of_sight
 MAP_FIELDS = ("brightness_temp", "density")
 REAL_SPACE_FIELD = "brightness_temp_real_space"
 
@@ -49,7 +53,8 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
             attrs.update(m_turn=10.0 ** spec.log10_mturn, l_x=10.0 ** spec.log10_lx, n_gamma=10.0 ** spec.log10_ngamma)
             attrs.update(box_len=config.box_len, hii_dim=config.hii_dim, cell_size=config.cell_size,
                          slab_thickness=config.slab_thickness, slab_spacing=config.slab_spacing,
-                         slab_starts=np.asarray(config.slab_starts), redshifts=np.asarray(sorted(config.redshifts)))
+                         slab_starts=np.asarray(config.slab_starts), lines_of_sight=config.lines_of_sight,
+                         redshifts=np.asarray(sorted(config.redshifts)))
             attrs.update(code_version=result.code_version, deep21_version=deep21_tf.__version__,
                          options=json.dumps(result.options), n_threads=result.n_threads,
                          format=FILE_FORMAT)
@@ -60,6 +65,7 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
                                    mean_neutral_fraction=maps.mean_neutral_fraction)
                 group.create_dataset("brightness_temp", data=maps.brightness_temp)
                 group.create_dataset("density", data=maps.density)
+                group.create_dataset("los_axis", data=maps.los_axis)
                 if config.keep_real_space_21cm:
                     group.create_dataset(REAL_SPACE_FIELD, data=maps.brightness_temp_real_space)
             attrs["complete"] = True
@@ -77,7 +83,7 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
             if int(attrs["seed"]) != spec.seed or any(
                     not np.isclose(attrs[name], getattr(spec, name)) for name in PARAMETER_NAMES):
                 return "seed or parameters differ from the manifest"
-            shape = (len(config.slab_starts), config.hii_dim, config.hii_dim)
+            shape = (config.maps_per_box, config.hii_dim, config.hii_dim)
             fields = MAP_FIELDS + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
             for redshift in config.redshifts:
                 name = redshift_group(redshift)
@@ -86,6 +92,8 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
                 for field in fields:
                     if field not in handle[name] or handle[name][field].shape != shape:
                         return f"{name}/{field} missing or not of shape {shape}"
+                if "los_axis" not in handle[name] or handle[name]["los_axis"].shape != shape[:1]:
+                    return f"{name}/los_axis missing or not of shape {shape[:1]}"
     except (OSError, KeyError) as error:
         return f"unreadable ({error})"
     return None

@@ -10,6 +10,7 @@ import numpy as np
 
 from deep21_tf.data import load_normalization, make_dataset, open_builder
 from deep21_tf.data.reading import map_shape
+from deep21_tf.data.splits import training_subset
 from deep21_tf.models import build_astronet, build_unet, transfer_encoder
 from deep21_tf.training import model_dir as layout
 from deep21_tf.training.export import export_model
@@ -34,15 +35,20 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
     box_length = float(builder.info.metadata["suite"]["box_len"])
     replicas = strategy.num_replicas_in_sync
     global_batch = settings.batch_size * replicas
-    steps = max(1, math.ceil(builder.info.splits["train"].num_examples / global_batch))
+    all_train_ids = builder.info.metadata["splits"]["train"]
+    train_ids = training_subset(all_train_ids, settings.train_fraction)
+    train_examples = builder.info.splits["train"].num_examples * len(train_ids) // len(all_train_ids)
+    steps = max(1, math.ceil(train_examples / global_batch))
     start_epoch = completed_epochs(layout.path(model_dir, layout.BACKUP_DIR))
     keras.utils.set_random_seed(settings.seed)
 
     datasets = dict(source=builder, config_name=None, target=settings.model, batch_size=settings.batch_size,
                     num_replicas=replicas)
     # The training stream is one deterministic sequence over all epochs; a resumed run skips what was consumed.
+    subset = train_ids if len(train_ids) < len(all_train_ids) else None
     train_ds = make_dataset(split="train", augment="random", shuffle_buffer=settings.shuffle_buffer,
-                            seed=settings.seed, repeat=True, drop_remainder=True, **datasets).skip(start_epoch * steps)
+                            seed=settings.seed, repeat=True, drop_remainder=True, sim_ids=subset,
+                            **datasets).skip(start_epoch * steps)
     val_ds = make_dataset(split="validation", augment="none", **datasets)
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if settings.mixed_precision else "float32")
@@ -56,10 +62,10 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
                           callbacks=callbacks, shuffle=False, verbose=verbose)
     seconds = time.perf_counter() - start
     keras.mixed_precision.set_global_policy("float32")  # the exported wrapper (normalisation) stays in float32
-    _export(settings, model_dir, norm, shape, box_length)
+    _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=train_examples)
     val_losses = history.history.get("val_loss", [])
     return dict(epochs=settings.epochs, resumed_from_epoch=start_epoch if resumed else 0, seconds=seconds,
-                replicas=replicas, global_batch=global_batch, steps_per_epoch=steps,
+                replicas=replicas, global_batch=global_batch, steps_per_epoch=steps, train_simulations=len(train_ids),
                 best_val_loss=float(min(val_losses)) if val_losses else None)
 
 
@@ -112,14 +118,15 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
                           delta_mean=norm.density_mean[0], delta_std=norm.density_std[0], box_length=box_length)
 
 
-def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float) -> None:
+def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_sims: int,
+            train_maps: int) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
     network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True)
     target = "density" if settings.model == "unet" else "log10_params"
     layout.write_json(model_dir, layout.NORMALIZATION_FILE, norm.to_dict())
     layout.write_json(model_dir, layout.INFO_FILE, dict(
         model=settings.model, dataset=settings.dataset, input_shape=list(shape), box_len=box_length,
-        cell_size=box_length / shape[0], redshifts=list(norm.redshifts), parameter_names=list(norm.parameter_names),
+        cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps, redshifts=list(norm.redshifts), parameter_names=list(norm.parameter_names),
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")

@@ -34,6 +34,7 @@ class TrainSettings:
     monitor_maps: int = 8
     jit_compile: bool = False
     mixed_precision: bool = False
+    train_fraction: float = 1.0  # train on this fraction of the training boxes (a learning curve)
 
     def validate(self) -> "TrainSettings":
         """Raise ValueError naming the first bad setting and its allowed values; return self otherwise."""
@@ -52,6 +53,8 @@ class TrainSettings:
         for name in ("beta_1", "beta_2", "lr_factor", "dropout"):
             if not 0 <= getattr(self, name) < 1:
                 raise ValueError(f"--{name}={getattr(self, name)} is not allowed: use 0 <= {name} < 1")
+        if not 0 < self.train_fraction <= 1:
+            raise ValueError(f"--train_fraction={self.train_fraction} is not allowed: use 0 < train_fraction <= 1")
         if self.weight_decay < 0 or self.shuffle_buffer < 0 or self.seed < 0:
             raise ValueError("--weight_decay, --shuffle_buffer and --seed must be >= 0")
         return self
