@@ -23,7 +23,6 @@ from peak_memory import peak_rss_mib  # noqa: E402  (bench/ is on sys.path)
 PEAK_GFLOPS = 294.0  # fp32 peak of the 2-core AVX-512 development CPU (2 cores x 2 FMA units x 16 lanes x 2 x 2.3 GHz)
 BATCH = 30
 MODES = ("fp32", "xla", "bf16", "bf16xla", "dp")
-CHILD_TIMEOUT_S = 600
 
 
 def forward_flops(model) -> float:
@@ -137,6 +136,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="64,200")
     parser.add_argument("--modes", default="fp32,xla,bf16", help=f"comma-separated, from {','.join(MODES)}")
     parser.add_argument("--steps", type=int, default=4, help="timed steps per figure (after one warm-up step)")
+    parser.add_argument("--child_timeout", type=float, default=600, help="seconds allowed per configuration")
     args = parser.parse_args()
     print(f"U-Net (base 64, 8,562,497 parameters), batch {BATCH} per replica; % peak is of the 2-core development "
           f"CPU's fp32 peak, {PEAK_GFLOPS:.0f} GFLOP/s")
@@ -148,9 +148,9 @@ def main() -> None:
             env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
             try:
                 out = subprocess.run([sys.executable, __file__, "--child", str(size), mode, str(args.steps)],
-                                     capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT_S)
+                                     capture_output=True, text=True, env=env, timeout=args.child_timeout)
             except subprocess.TimeoutExpired:
-                print(f"{size:5d} {mode:>7} did not finish in {CHILD_TIMEOUT_S} s", flush=True)
+                print(f"{size:5d} {mode:>7} did not finish in {args.child_timeout:g} s", flush=True)
                 continue
             if out.returncode != 0:
                 print(f"{size:5d} {mode:>7} failed: {out.stderr.strip().splitlines()[-1]}", flush=True)

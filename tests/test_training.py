@@ -15,6 +15,7 @@ import pytest
 
 from deep21_tf.data import load_normalization, make_dataset
 from deep21_tf.training import model_dir as layout
+from deep21_tf.training.resume import STATE_FILE
 from tests.conftest import REPO, run_cli
 
 pytestmark = pytest.mark.slow
@@ -121,24 +122,28 @@ def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_d
     assert summary["steps_per_epoch"] == -(-n_train // 8)
 
 
-def test_a_killed_run_resumes_to_the_same_result(tiny_data_dir, tmp_path):
+def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tiny_data_dir, tmp_path):
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, straight, "--epochs=5"))
     command = [sys.executable, "-m", "deep21_tf.apps.train", *train_args(tiny_data_dir, killed, "--epochs=5")]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    metadata = killed / layout.BACKUP_DIR / "training_metadata.json"
+    state = killed / layout.BACKUP_DIR / STATE_FILE
     deadline = time.time() + 300
-    while time.time() < deadline and not (metadata.exists() and json.loads(metadata.read_text())["epoch"] >= 2):
-        time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
+    while time.time() < deadline and not (state.exists() and json.loads(state.read_text())["epoch"] >= 2):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # the run is now inside epoch 3 (or writing its backup): mid-epoch
     process.wait()
     assert not layout.is_finished(str(killed))
     run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, killed, "--epochs=5"))
-    assert [int(row["epoch"]) for row in history(str(killed))][-1] == 4
+    resumed_rows, straight_rows = history(str(killed)), history(str(straight))
+    assert [int(row["epoch"]) for row in resumed_rows] == [0, 1, 2, 3, 4]  # no epoch logged twice
+    for a, b in zip(straight_rows, resumed_rows):  # every epoch, the last one's val_loss = the final weights
+        for column in ("loss", "val_loss", "learning_rate"):
+            np.testing.assert_allclose(float(b[column]), float(a[column]), rtol=1e-5, err_msg=column)
     a = keras.saving.load_model(layout.path(str(straight), layout.EXPORTED_FILE), safe_mode=True)
     b = keras.saving.load_model(layout.path(str(killed), layout.EXPORTED_FILE), safe_mode=True)
     for wa, wb in zip(a.weights, b.weights):
-        np.testing.assert_allclose(np.asarray(wa), np.asarray(wb), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(wa), np.asarray(wb), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("extra, message", [

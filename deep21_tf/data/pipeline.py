@@ -1,10 +1,11 @@
-"""The tf.data input pipeline: read → normalise → shuffle → (repeat) → D4 augmentation → batch → prefetch.
+"""The tf.data input pipeline: read → normalise → per pass: shuffle → D4 augmentation → batch; → prefetch.
 
 Nothing is cached or materialised: memory is bounded by the shuffle buffer and the prefetched batches, not by
 the size of the dataset. Augmented copies exist only for the element being produced.
 """
 from __future__ import annotations
 
+import functools
 from typing import Optional, Sequence
 
 import tensorflow as tf
@@ -15,11 +16,13 @@ from deep21_tf.data.reading import Source, load_normalization, map_shape, open_b
 
 TARGETS = ("unet", "astro")
 AUGMENTATIONS = ("random", "none", "all8")
+#: Seeds of successive passes are seed × PASS_SEED_STRIDE + epoch (distinct for up to this many epochs).
+PASS_SEED_STRIDE = 1_000_003
 
 
 def make_dataset(source: Source, config_name: Optional[str], split: str, *, target: str = "unet",
                  augment: str = "none", batch_size: int = 30, num_replicas: int = 1, shuffle_buffer: int = 0,
-                 seed: int = 0, repeat: bool = False, drop_remainder: bool = False,
+                 seed: int = 0, epochs: Sequence[int] = (0,), drop_remainder: bool = False,
                  sim_ids: Optional[Sequence[str]] = None) -> tf.data.Dataset:
     """Batched, prefetched (input, target) pairs of normalised maps from the prepared hi21cm dataset.
 
@@ -28,13 +31,16 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
         a dataset directory with config_name None, or a builder).
       split: a TFDS split ("train", "validation", "test", or a slice such as "train[:10%]").
       target: "unet" → (21 cm, δ); "astro" → (21 cm, normalised log10 parameters (3,)). Maps are (H, W, C).
-      augment: "random": one of the 8 D4 transforms per example, drawn anew each epoch and applied identically
-        to input and target map, reproducible from `seed`; "none"; "all8": every example is followed by its 8
-        transforms in order, so element i is transform ``i % 8`` (evaluation, test-time averaging).
+      augment: "random": one of the 8 D4 transforms per example, applied identically to input and target map;
+        "none"; "all8": every example is followed by its 8 transforms in order, so element i is transform
+        ``i % 8`` (evaluation, test-time averaging).
       batch_size: examples per replica; the dataset's batches hold batch_size × num_replicas (global batch).
       shuffle_buffer: examples in the shuffle buffer (0: keep the stored order and read files in order).
       seed: seeds file order, shuffling and the random D4 draws.
-      repeat: repeat forever (before augmentation, so every pass draws new transforms).
+      epochs: the passes over the split the dataset holds, in order, each batched on its own. Pass e is shuffled
+        and augmented as a pure function of (seed, e), whatever was iterated before: a training run resumed at
+        epoch s asks for ``range(s, total)`` and gets exactly the batches an uninterrupted run sees from s on.
+      drop_remainder: drop each pass's last, incomplete batch.
       sim_ids: keep only the maps of these simulations (None: all of the split), e.g. a learning curve's subset.
     Auto-sharding for tf.distribute is set to DATA.
     """
@@ -46,6 +52,9 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
                              ("shuffle_buffer", shuffle_buffer, 0)):
         if value < low:
             raise ValueError(f"{name}={value} is not allowed: use {name} >= {low}")
+    epochs = list(epochs)
+    if not epochs or min(epochs) < 0:
+        raise ValueError(f"epochs={epochs} is not allowed: give one or more epoch numbers >= 0")
     builder = open_builder(source, config_name)
     norm = load_normalization(builder)
     shape = map_shape(builder)
@@ -54,9 +63,14 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
         wanted += ("sim_id",)
     shuffle = shuffle_buffer > 0
     # try_autocache=False: TFDS would otherwise keep small datasets in RAM, so memory would grow with the data.
-    ds = builder.as_dataset(split=split, shuffle_files=shuffle,
-                            read_config=tfds.ReadConfig(shuffle_seed=seed, try_autocache=False),
+    # The file order is drawn once from the seed and kept for every pass: a pass must not depend on how often
+    # the files were read before (the shuffle buffer mixes the examples anew in each pass).
+    read_config = tfds.ReadConfig(shuffle_seed=seed, shuffle_reshuffle_each_iteration=False, try_autocache=False)
+    ds = builder.as_dataset(split=split, shuffle_files=shuffle, read_config=read_config,
                             decoders=tfds.decode.PartialDecoding({name: True for name in wanted}))
+    if sim_ids is not None:
+        kept = tf.constant(sorted(sim_ids))
+        ds = ds.filter(lambda example: tf.reduce_any(tf.equal(example["sim_id"], kept)))
 
     def normalise(example):
         x = norm.normalize("map_21cm", tf.ensure_shape(example["map_21cm"], shape))
@@ -64,39 +78,42 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
             return x, norm.normalize("density", tf.ensure_shape(example["density"], shape))
         return x, norm.normalize("log10_params", example["log10_params"])
 
-    if sim_ids is not None:
-        kept = tf.constant(sorted(sim_ids))
-        ds = ds.filter(lambda example: tf.reduce_any(tf.equal(example["sim_id"], kept)))
     ds = ds.map(normalise, num_parallel_calls=tf.data.AUTOTUNE)
-    if shuffle:
-        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    if augment == "random":
-        ds = random_d4(ds, seed, transform_target=target == "unet")
-    elif augment == "all8":
-        ds = ds.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices(
-            (d4.all_transforms(x), d4.all_transforms(y) if target == "unet" else tf.repeat(y[None], d4.D4_SIZE, 0))))
-    ds = ds.batch(batch_size * num_replicas, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    global_batch = batch_size * num_replicas
+
+    def one_pass(epoch: int) -> tf.data.Dataset:
+        examples = ds
+        if shuffle:
+            examples = examples.shuffle(shuffle_buffer, seed=pass_seed(seed, epoch), reshuffle_each_iteration=False)
+        if augment == "random":
+            examples = random_d4(examples, pass_seed(seed, epoch), transform_target=target == "unet")
+        elif augment == "all8":
+            examples = examples.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices(
+                (d4.all_transforms(x), d4.all_transforms(y) if target == "unet" else tf.repeat(y[None], d4.D4_SIZE, 0))))
+        return examples.batch(global_batch, drop_remainder=drop_remainder)
+
+    ds = functools.reduce(tf.data.Dataset.concatenate, [one_pass(epoch) for epoch in epochs])
+    ds = ds.prefetch(tf.data.AUTOTUNE)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    ds = ds.with_options(options)
-    return ds
+    return ds.with_options(options)
+
+
+def pass_seed(seed: int, epoch: int) -> int:
+    """The seed of pass `epoch` of a stream seeded with `seed`."""
+    return seed * PASS_SEED_STRIDE + epoch
 
 
 def random_d4(ds: tf.data.Dataset, seed: int, transform_target: bool) -> tf.data.Dataset:
     """Apply one random D4 transform per (x, y) element, the same to x and (if `transform_target`) y.
 
-    Transform k comes from a stateless draw seeded by (seed, a per-element number from
-    ``Dataset.random(seed, rerandomize_each_iteration=True)``): the same seed gives the same transforms, and
-    each new iteration over the dataset (epoch) gives new ones.
+    Transform k of element i comes from a stateless draw seeded by (seed, i): a pure function of the seed and
+    the element's position, however often the dataset was iterated.
     """
-    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-
-    def transform(pair, draw):
+    def transform(index, pair):
         x, y = pair
-        k = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), draw]), maxval=d4.D4_SIZE,
+        k = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), index]), maxval=d4.D4_SIZE,
                                         dtype=tf.int32)
         return d4.apply(x, k), (d4.apply(y, k) if transform_target else y)
 
-    return tf.data.Dataset.zip((ds, draws)).map(transform, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.enumerate().map(transform, num_parallel_calls=tf.data.AUTOTUNE)

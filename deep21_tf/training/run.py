@@ -1,8 +1,12 @@
 """Train the U-Net or AstroNet under a tf.distribute strategy, with TensorBoard, resume and export."""
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import math
+import os
+import shutil
 import time
 
 import keras
@@ -15,10 +19,10 @@ from deep21_tf.models import build_astronet, build_unet, transfer_encoder
 from deep21_tf.training import model_dir as layout
 from deep21_tf.training.export import export_model
 from deep21_tf.training.monitor import DensityMonitor
-from deep21_tf.training.resume import CallbackStateKeeper, completed_epochs, stateful
+from deep21_tf.training.resume import TrainingBackup, completed_epochs, restore, stateful
 from deep21_tf.training.settings import TrainSettings
 from deep21_tf.training.strategy import make_strategy
-from deep21_tf.util.atomic import atomic_path
+from deep21_tf.util.atomic import atomic_path, atomic_write_text
 
 
 def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verbose: int = 2) -> dict:
@@ -39,16 +43,17 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
     train_ids = training_subset(all_train_ids, settings.train_fraction)
     train_examples = builder.info.splits["train"].num_examples * len(train_ids) // len(all_train_ids)
     steps = max(1, math.ceil(train_examples / global_batch))
-    start_epoch = completed_epochs(layout.path(model_dir, layout.BACKUP_DIR))
+    backup_dir = layout.path(model_dir, layout.BACKUP_DIR)
+    start_epoch = completed_epochs(backup_dir)
     keras.utils.set_random_seed(settings.seed)
 
     datasets = dict(source=builder, config_name=None, target=settings.model, batch_size=settings.batch_size,
                     num_replicas=replicas)
-    # The training stream is one deterministic sequence over all epochs; a resumed run skips what was consumed.
+    # Epoch e's batches are a pure function of (seed, e): a resumed run sees what an uninterrupted one sees.
     subset = train_ids if len(train_ids) < len(all_train_ids) else None
+    remaining = range(start_epoch, settings.epochs)  # empty when a kill came during the export
     train_ds = make_dataset(split="train", augment="random", shuffle_buffer=settings.shuffle_buffer,
-                            seed=settings.seed, repeat=True, drop_remainder=True, sim_ids=subset,
-                            **datasets).skip(start_epoch * steps)
+                            seed=settings.seed, epochs=remaining, sim_ids=subset, **datasets) if remaining else None
     val_ds = make_dataset(split="validation", augment="none", **datasets)
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if settings.mixed_precision else "float32")
@@ -56,17 +61,21 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
         network = _build_network(settings, shape)
         network.compile(optimizer=keras.optimizers.Adam(settings.learning_rate, settings.beta_1, settings.beta_2),
                         loss="mse", jit_compile=settings.jit_compile)
+        restore(network, backup_dir)
+    if resumed:
+        _keep_history_before(model_dir, start_epoch)
     callbacks = _callbacks(settings, model_dir, builder, norm, box_length)
     start = time.perf_counter()
-    history = network.fit(train_ds, epochs=settings.epochs, steps_per_epoch=steps, validation_data=val_ds,
-                          callbacks=callbacks, shuffle=False, verbose=verbose)
+    if remaining:
+        network.fit(train_ds, epochs=settings.epochs, initial_epoch=start_epoch, steps_per_epoch=steps,
+                    validation_data=val_ds, callbacks=callbacks, shuffle=False, verbose=verbose)
     seconds = time.perf_counter() - start
     keras.mixed_precision.set_global_policy("float32")  # the exported wrapper (normalisation) stays in float32
     _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=train_examples)
-    val_losses = history.history.get("val_loss", [])
+    shutil.rmtree(backup_dir, ignore_errors=True)  # only now: a kill during the export resumes from the backup
     return dict(epochs=settings.epochs, resumed_from_epoch=start_epoch if resumed else 0, seconds=seconds,
                 replicas=replicas, global_batch=global_batch, steps_per_epoch=steps, train_simulations=len(train_ids),
-                best_val_loss=float(min(val_losses)) if val_losses else None)
+                best_val_loss=float(callbacks[-1].tracked["ModelCheckpoint"].best))
 
 
 def _build_network(settings: TrainSettings, shape) -> keras.Model:
@@ -99,14 +108,24 @@ def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_lengt
     callbacks = []
     if settings.model == "unet":
         callbacks.append(_density_monitor(settings, model_dir, builder, norm, box_length))
-    backup_dir = layout.path(model_dir, layout.BACKUP_DIR)
     return callbacks + [
         checkpoint, plateau,
-        CallbackStateKeeper(backup_dir, stateful([checkpoint, plateau])),
         keras.callbacks.CSVLogger(layout.path(model_dir, layout.HISTORY_FILE), append=True),
         keras.callbacks.TensorBoard(layout.path(model_dir, layout.LOG_DIR), write_graph=False),
-        keras.callbacks.BackupAndRestore(backup_dir),
+        TrainingBackup(layout.path(model_dir, layout.BACKUP_DIR), stateful([checkpoint, plateau])),
     ]
+
+
+def _keep_history_before(model_dir: str, epoch: int) -> None:
+    """Drop history.csv rows of epochs >= `epoch` (written by a killed run after its last backup)."""
+    history_path = layout.path(model_dir, layout.HISTORY_FILE)
+    if not os.path.isfile(history_path):
+        return
+    with open(history_path, encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows[:1] + [row for row in rows[1:] if row and int(row[0]) < epoch])
+    atomic_write_text(history_path, text.getvalue())
 
 
 def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box_length: float) -> DensityMonitor:

@@ -13,11 +13,12 @@ TEMP_MARKER = ".partial-"
 def atomic_path(final_path: str) -> Iterator[str]:
     """Yield a temporary path beside `final_path`; on success rename it to `final_path`, on error remove it.
 
-    Readers therefore see either no file or a complete one. The temporary name keeps the file's extension
-    (some writers, e.g. Keras, insist on it).
+    Readers therefore see either no file or a complete one. The temporary name keeps the file's extensions
+    (some writers insist on them: Keras wants ``.keras`` or ``.weights.h5``).
     """
     directory, name = os.path.split(os.path.abspath(final_path))
-    handle, temp_path = tempfile.mkstemp(prefix=name + TEMP_MARKER, suffix=os.path.splitext(name)[1], dir=directory)
+    extensions = name[name.index("."):] if "." in name else ""
+    handle, temp_path = tempfile.mkstemp(prefix=name + TEMP_MARKER, suffix=extensions, dir=directory)
     os.close(handle)
     try:
         yield temp_path
