@@ -9,6 +9,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["deep21_tf", "deep21_tf.*"]),
+    package_data={"deep21_tf": ["pretrained/*/*"]},
     install_requires=[
         "numpy>=1.26",
         "scipy>=1.11",

@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Callable, List, Sequence
 
+from deep21_tf.learning_curve import CURVE_FILE
 from deep21_tf.report import write_report
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
@@ -42,6 +43,9 @@ class PipelineSettings:
     simulate_args: Sequence[str] = ()
     train_args: Sequence[str] = ()
     tta: bool = True
+    astro_encoders: Sequence[str] = ("frozen", "trainable")
+    astro_args: Sequence[str] = ()  # extra deep21-train flags for AstroNet, e.g. --epochs=20 (the paper's)
+    learning_curve: Sequence[float] = ()  # fractions of the training simulations for extra U-Nets
 
     def path(self, *parts: str) -> str:
         return os.path.join(self.run_dir, *parts)
@@ -80,20 +84,41 @@ def stages(s: PipelineSettings) -> List[Stage]:
         Stage("evaluate U-Net", [*_module("deep21_tf.apps.evaluate"), f"--model_dir={unet}", f"--data_dir={data}",
                                  *tta], _file(unet, "evaluation", "metrics.json")),
     ]
-    for encoder in ("frozen", "trainable"):
+    for encoder in s.astro_encoders:
         astro = s.path(f"astro_{encoder}")
         result += [
             Stage(f"train AstroNet ({encoder} encoder)", [*train, "--model=astro", f"--encoder={encoder}",
-                                                          f"--unet_dir={unet}", f"--model_dir={astro}"],
+                                                          f"--unet_dir={unet}", f"--model_dir={astro}",
+                                                          *s.astro_args],
                   lambda astro=astro: layout.is_finished(astro)),
             Stage(f"evaluate AstroNet ({encoder} encoder)", [*_module("deep21_tf.apps.evaluate"),
                                                               f"--model_dir={astro}", f"--data_dir={data}", *tta],
                   _file(astro, "evaluation", "metrics.json")),
         ]
-    astro = s.path("astro_trainable")
-    result.append(Stage("saliency", [*_module("deep21_tf.apps.saliency"), f"--model_dir={astro}",
-                                     f"--data_dir={data}"], _file(astro, "saliency", "saliency.npz")))
+    if s.astro_encoders:
+        astro = s.path(f"astro_{s.astro_encoders[-1]}")
+        result.append(Stage("saliency", [*_module("deep21_tf.apps.saliency"), f"--model_dir={astro}",
+                                         f"--data_dir={data}"], _file(astro, "saliency", "saliency.npz")))
+    curve_dirs = [s.path(curve_dir_name(fraction)) for fraction in s.learning_curve]
+    for fraction, curve_dir in zip(s.learning_curve, curve_dirs):
+        result += [
+            Stage(f"train U-Net ({fraction:g} of the training simulations)",
+                  [*train, f"--train_fraction={fraction:g}", f"--model_dir={curve_dir}"],
+                  lambda curve_dir=curve_dir: layout.is_finished(curve_dir)),
+            Stage(f"evaluate U-Net ({fraction:g} of the training simulations)",
+                  [*_module("deep21_tf.apps.evaluate"), f"--model_dir={curve_dir}", f"--data_dir={data}"],
+                  _file(curve_dir, "evaluation", "metrics.json")),
+        ]
+    if curve_dirs:
+        result.append(Stage("learning curve", [*_module("deep21_tf.apps.learning_curve"), f"--run_dir={s.run_dir}",
+                                               *[f"--model_dirs={d}" for d in curve_dirs + [unet]]],
+                            _file(s.run_dir, CURVE_FILE)))
     return result
+
+
+def curve_dir_name(fraction: float) -> str:
+    """Model directory of the learning curve's U-Net trained on `fraction` of the training simulations."""
+    return f"unet_train{fraction:g}"
 
 
 def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dict:

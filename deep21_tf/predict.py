@@ -49,8 +49,8 @@ def read_model_dir(model_dir: str) -> Tuple[dict, dict]:
         norm = layout.read_json(model_dir, layout.NORMALIZATION_FILE)
     except FileNotFoundError as error:
         raise InputError(f"--model_dir: {error}; train one with deep21-train") from None
-    if not os.path.isfile(layout.path(model_dir, layout.NETWORK_FILE)):
-        raise InputError(f"--model_dir={model_dir} holds no trained network ({layout.NETWORK_FILE} is missing)")
+    if not os.path.isfile(layout.path(model_dir, layout.EXPORTED_FILE)):
+        raise InputError(f"--model_dir={model_dir} holds no trained model ({layout.EXPORTED_FILE} is missing)")
     return info, norm
 
 

@@ -6,6 +6,7 @@ import json
 import os
 from typing import Optional
 
+from deep21_tf.learning_curve import CURVE_FIGURE, CURVE_FILE
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_write_text
@@ -28,16 +29,43 @@ def _what_ran(run_dir: str, times: dict) -> list:
     lines = ["## What ran", "",
              f"- Suite: {config.num_sims} 21cmFAST simulations, {config.hii_dim}³ cells, {config.box_len:g} Mpc "
              f"({config.cell_size:g} Mpc cells), z = {', '.join(f'{z:g}' for z in config.redshifts)}; "
-             f"{len(config.slab_starts)} maps per box and redshift ({config.slab_thickness}-cell slabs every "
-             f"{config.slab_spacing} cells); Latin hypercube seed {config.design_seed}.",
+             f"{config.maps_per_box} maps per box and redshift ({config.slab_thickness}-cell slabs every "
+             f"{config.slab_spacing} cells, {config.lines_of_sight} line(s) of sight); Latin hypercube seed "
+             f"{config.design_seed}.",
              f"- Dataset: `{flags.get('dataset', '?')}`, split 70/15/15 by simulation.",
              f"- U-Net and AstroNet: base width {flags.get('base_filters', '?')} (paper: 64), "
              f"{flags.get('epochs', '?')} epochs, batch {flags.get('batch_size', '?')} per replica, "
-             f"Adam lr {flags.get('learning_rate', '?')}, L2 weight decay {flags.get('weight_decay', '?')}.",
+             f"Adam lr {flags.get('learning_rate', '?')}, L2 weight decay {flags.get('weight_decay', '?')}"
+             f"{', mixed bfloat16' if flags.get('mixed_precision') else ''}.",
+             *_training_rates(run_dir),
              "", "| stage | seconds (last run that did work) |", "|---|---|"]
     lines += [f"| {name} | {seconds:.1f} |" for name, seconds in times.items()]
     lines += [f"| **total** | **{sum(times.values()):.1f}** |", ""]
     return lines
+
+
+def _training_rates(run_dir: str) -> list:
+    """One line per trained model: end-to-end deep21-train maps/s of its last run (input, callbacks included)."""
+    lines = []
+    for info_path in sorted(glob.glob(os.path.join(run_dir, "*", layout.INFO_FILE))):
+        info = _load(info_path)
+        if info.get("fit_epochs") and info.get("fit_seconds"):
+            rate = info["fit_epochs"] * info["train_maps"] / info["fit_seconds"]
+            lines.append(f"- `{os.path.basename(os.path.dirname(info_path))}`: {info['train_simulations']} training "
+                         f"simulations ({info['train_maps']} maps), {info['fit_epochs']} epochs in "
+                         f"{info['fit_seconds']:.0f} s = {rate:.1f} maps/s end to end.")
+    return lines
+
+
+def _learning_curve_section(run_dir: str) -> list:
+    points = _load(os.path.join(run_dir, CURVE_FILE))
+    if not points:
+        return []
+    lines = ["## Learning curve (U-Net, same validation and test simulations)", "",
+             "| training simulations | training maps | r(k = 1 Mpc⁻¹) | r(k = 2 Mpc⁻¹) | MSE (δ²) |", "|---|---|---|---|---|"]
+    lines += [f"| {p['train_simulations']} | {p['train_maps']} | {format_number(p['r_k1'])} | "
+              f"{format_number(p['r_k2'])} | {format_number(p['mse_delta^2'], 4)} |" for p in points]
+    return lines + ["", f"![learning curve]({CURVE_FIGURE})", ""]
 
 
 def _density_section(run_dir: str) -> list:
@@ -94,10 +122,10 @@ def _astro_section(run_dir: str) -> list:
 
 
 def _saliency_section(run_dir: str) -> list:
-    pictures = sorted(glob.glob(os.path.join(run_dir, "astro_trainable", "saliency", "*.png")))
+    pictures = sorted(glob.glob(os.path.join(run_dir, "astro_*", "saliency", "*.png")))
     if not pictures:
         return []
-    return ["## Saliency (AstroNet, trainable encoder)", "",
+    return ["## Saliency (AstroNet)", "",
             "Pixels whose vanilla-gradient saliency exceeds 5× the map's mean, per parameter (paper Figs. 9–10).", "",
             *[f"![saliency]({os.path.relpath(p, run_dir)})" for p in pictures[:2]], ""]
 
@@ -107,7 +135,7 @@ def write_report(run_dir: str, times: dict) -> str:
     lines = ["# deep21-tf pipeline report", "",
              f"Watch training in TensorBoard: `tensorboard --logdir {run_dir}`", ""]
     lines += _what_ran(run_dir, times) + _density_section(run_dir) + _astro_section(run_dir)
-    lines += _saliency_section(run_dir)
+    lines += _saliency_section(run_dir) + _learning_curve_section(run_dir)
     path = os.path.join(run_dir, REPORT_FILE)
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path

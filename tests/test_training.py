@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -52,6 +55,23 @@ def test_training_lowers_the_loss_and_writes_every_artefact(unet_dir):
     info = layout.read_json(unet_dir, layout.INFO_FILE)
     assert info["model"] == "unet" and info["input_shape"] == [32, 32, 1] and info["box_len"] == 48.0
     assert layout.read_json(unet_dir, layout.FLAGS_FILE)["base_filters"] == 4
+
+
+def test_selection_follows_the_validation_mse_without_the_l2_penalty(unet_dir):
+    rows = history(unet_dir)
+    assert all(float(row["val_mse"]) < float(row["val_loss"]) for row in rows)  # val_loss adds the penalty
+    best = min(range(len(rows)), key=lambda i: float(rows[i]["val_mse"]))
+    network = keras.saving.load_model(layout.path(unet_dir, layout.NETWORK_FILE), safe_mode=True)
+    assert network.optimizer.epsilon == 1e-8  # PyTorch's Adam ε
+    assert int(network.optimizer.iterations) == (best + 1) * 4  # the best epoch's network (16 maps, batch 4)
+
+
+def test_the_exported_model_holds_inference_weights_only(unet_dir):
+    with zipfile.ZipFile(layout.path(unet_dir, layout.EXPORTED_FILE)) as archive, \
+            archive.open("model.weights.h5") as stored, h5py.File(io.BytesIO(stored.read()), "r") as weights:
+        names = []
+        weights.visit(names.append)
+    assert names and not [name for name in names if "optimizer" in name]
 
 
 def read_events(log_dir: str) -> dict:

@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import fail  # noqa: E402
+from deep21_tf.apps.common import fail, parse_floats  # noqa: E402
 from deep21_tf.pipeline import PipelineSettings, run_pipeline  # noqa: E402
 
 PROGRAM = "deep21-pipeline"
@@ -24,6 +24,11 @@ flags.DEFINE_string("dataset", "z15", "Dataset config (redshift): z10, z15, z20 
 flags.DEFINE_list("simulate_args", [], "Extra flags for deep21-simulate, e.g. --num_sims=4.")
 flags.DEFINE_list("train_args", [], "Extra flags for deep21-train, e.g. --epochs=2.")
 flags.DEFINE_bool("tta", True, "Also evaluate the U-Net with D4 test-time averaging.")
+flags.DEFINE_list("astro_encoders", ["frozen", "trainable"], "AstroNets to train: frozen and/or trainable U-Net "
+                  "encoder (empty: none); saliency explains the last one.")
+flags.DEFINE_list("astro_args", [], "Extra flags for AstroNet's deep21-train, e.g. --epochs=20 (the paper's).")
+flags.DEFINE_list("learning_curve", [], "Fractions of the training simulations for extra U-Nets, e.g. 0.25,0.5: "
+                  "a learning curve (r(k) and MSE against training maps) in learning_curve.png.")
 
 
 def main(argv):
@@ -32,10 +37,22 @@ def main(argv):
     for name in ("simulate_flagfile", "train_flagfile"):
         if not os.path.isfile(FLAGS[name].value):
             fail(PROGRAM, f"--{name}={FLAGS[name].value} does not exist")
+    for encoder in FLAGS.astro_encoders:
+        if encoder not in ("frozen", "trainable"):
+            fail(PROGRAM, f"--astro_encoders={','.join(FLAGS.astro_encoders)}: {encoder!r} is not allowed; "
+                          "use frozen and/or trainable")
+    try:
+        fractions = tuple(parse_floats("learning_curve", FLAGS.learning_curve))
+    except ValueError as error:
+        fail(PROGRAM, str(error))
+    if any(not 0 < f < 1 for f in fractions):
+        fail(PROGRAM, f"--learning_curve={','.join(FLAGS.learning_curve)}: use fractions 0 < f < 1 (the full "
+                      "training split is the U-Net of the run)")
     settings = PipelineSettings(run_dir=FLAGS.run_dir, simulate_flagfile=FLAGS.simulate_flagfile,
                                 train_flagfile=FLAGS.train_flagfile, dataset=FLAGS.dataset,
                                 simulate_args=tuple(FLAGS.simulate_args), train_args=tuple(FLAGS.train_args),
-                                tta=FLAGS.tta)
+                                tta=FLAGS.tta, astro_encoders=tuple(FLAGS.astro_encoders),
+                                astro_args=tuple(FLAGS.astro_args), learning_curve=fractions)
     try:
         run_pipeline(settings)
     except RuntimeError as error:

@@ -1,5 +1,6 @@
 """deep21-predict: the matter density (U-Net) or the astrophysical parameters (AstroNet) of your own 21 cm maps.
 
+  deep21-predict --input=maps.npy --output=density.npy      # the shipped z = 15 U-Net (64² maps, 1.5 Mpc)
   deep21-predict --model_dir=runs/demo/unet --input=maps.npy --output=density.npy [--png=first.png] [--tta]
   deep21-predict --model_dir=runs/demo/astro --input=maps.h5 --key=maps --output=params.json
 
@@ -21,7 +22,8 @@ from deep21_tf.apps.common import run_work  # noqa: E402
 
 PROGRAM = "deep21-predict"
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model_dir", None, "Model dir written by deep21-train (U-Net or AstroNet).")
+flags.DEFINE_string("model_dir", None, "Model dir written by deep21-train (U-Net or AstroNet); default: the shipped "
+                    "z = 15 U-Net (deep21_tf/pretrained/unet_z15, see its MODEL_CARD.md).")
 flags.DEFINE_string("input", None, "21 cm map(s) in mK: .npy, .npz or .h5/.hdf5.")
 flags.DEFINE_string("key", None, "Array name in an .npz, or dataset path in an .h5, when it holds several.")
 flags.DEFINE_string("output", None, "Where the prediction goes: .npy (U-Net δ) or .json (AstroNet parameters).")
@@ -29,7 +31,7 @@ flags.DEFINE_string("png", None, "Optional PNG of the first map and its predicti
 flags.DEFINE_bool("tta", False, "Average the predictions over the 8 D4 transforms and write their std.")
 flags.DEFINE_float("cell_size", None, "Pixel size of your maps in Mpc (checked against the training maps').")
 flags.DEFINE_integer("batch_size", 16, "Maps per prediction batch.", lower_bound=1)
-flags.mark_flags_as_required(["model_dir", "input", "output"])
+flags.mark_flags_as_required(["input", "output"])
 
 
 def warn(message: str) -> None:
@@ -39,8 +41,14 @@ def warn(message: str) -> None:
 def main(argv):
     def work():
         from deep21_tf.predict import run_prediction
+        from deep21_tf.util.paths import SHIPPED_UNET_DIR
 
-        return run_prediction(FLAGS.model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
+        model_dir = FLAGS.model_dir
+        if model_dir is None:
+            model_dir = SHIPPED_UNET_DIR
+            print(f"{PROGRAM}: no --model_dir: using the shipped z = 15 U-Net ({model_dir}, see MODEL_CARD.md there)",
+                  file=sys.stderr)
+        return run_prediction(model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
                               tta=FLAGS.tta, cell_size=FLAGS.cell_size, batch_size=FLAGS.batch_size, warn=warn)
 
     return run_work(PROGRAM, argv, work)

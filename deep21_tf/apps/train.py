@@ -32,9 +32,11 @@ HELP = {
     "learning_rate": "Adam learning rate.",
     "beta_1": "Adam β1.",
     "beta_2": "Adam β2.",
+    "adam_epsilon": "Adam ε (PyTorch's default 1e-8, the paper's framework; Keras' default is 1e-7).",
     "weight_decay": "Coupled L2 weight decay (PyTorch Adam's weight_decay): (wd/2)·Σw² added to the loss.",
-    "lr_factor": "ReduceLROnPlateau factor.",
-    "lr_patience": "Epochs without val_loss improvement before the learning rate drops.",
+    "lr_factor": "Learning-rate factor at a plateau.",
+    "lr_patience": "The learning rate drops after more than this many epochs without a relative improvement of "
+                   "1e-4 in the validation MSE (PyTorch's ReduceLROnPlateau).",
     "dropout": "AstroNet dropout rate.",
     "shuffle_buffer": "Examples in the shuffle buffer.",
     "seed": "Seed of shuffling, augmentation and initial weights.",

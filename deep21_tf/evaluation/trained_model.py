@@ -2,6 +2,9 @@
 physical units (21 cm maps in mK in; δ, or log10 parameters in their physical units, out) for maps of any size
 the network takes.
 
+The network comes from the self-contained `exported.keras` (the one model file a user gets; the normalised
+network is nested inside it), so evaluation, saliency and prediction all use the artefact that ships.
+
 The U-Net is fully convolutional, but a Keras functional model is fixed to the map size it was built for, so
 for other sizes (multiples of 8) the same architecture is rebuilt at that size and given the trained weights.
 AstroNet's Dense layer fixes its input size: it takes the training size only.
@@ -42,12 +45,12 @@ class TrainedModel:
         """Load `model_dir` (see `deep21_tf.training.model_dir`); FileNotFoundError when it holds no trained model."""
         info = layout.read_json(model_dir, layout.INFO_FILE)
         norm = Normalization.from_dict(layout.read_json(model_dir, layout.NORMALIZATION_FILE))
-        network_path = layout.path(model_dir, layout.NETWORK_FILE)
-        if not os.path.isfile(network_path):
-            raise FileNotFoundError(f"{model_dir} holds no trained network ({layout.NETWORK_FILE} is missing)")
-        network = keras.saving.load_model(network_path, safe_mode=True)
-        base_filters = int(layout.read_json(model_dir, layout.FLAGS_FILE)["base_filters"])
-        return cls(model_dir, info, norm, network, base_filters)
+        exported_path = layout.path(model_dir, layout.EXPORTED_FILE)
+        if not os.path.isfile(exported_path):
+            raise FileNotFoundError(f"{model_dir} holds no trained model ({layout.EXPORTED_FILE} is missing)")
+        exported = keras.saving.load_model(exported_path, safe_mode=True, compile=False)
+        network = next(layer for layer in exported.layers if isinstance(layer, keras.Model))
+        return cls(model_dir, info, norm, network, int(info["base_filters"]))
 
     @property
     def kind(self) -> str:

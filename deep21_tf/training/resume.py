@@ -20,7 +20,7 @@ import keras
 from deep21_tf.util.atomic import atomic_path, atomic_write_text, remove_stale_partials
 
 #: Attributes of Keras callbacks that decide future behaviour (best value so far, epochs waited).
-STATEFUL_ATTRIBUTES = ("best", "wait", "cooldown_counter")
+STATEFUL_ATTRIBUTES = ("best", "wait")
 STATE_FILE = "state.json"
 
 
@@ -62,7 +62,7 @@ def stateful(callbacks: Sequence[keras.callbacks.Callback]) -> Dict[str, keras.c
 
 class TrainingBackup(keras.callbacks.Callback):
     """Backs the run up after every epoch (see the module docstring) and, at the start of a resumed run, puts
-    back the state of `tracked` callbacks (ModelCheckpoint's best, ReduceLROnPlateau's counters), which their
+    back the state of `tracked` callbacks (ModelCheckpoint's best, PlateauScheduler's best and bad-epoch count), which their
     own on_train_begin resets. Place it after every other callback."""
 
     def __init__(self, backup_dir: str, tracked: Dict[str, keras.callbacks.Callback]):

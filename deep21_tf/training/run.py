@@ -20,15 +20,19 @@ from deep21_tf.training import model_dir as layout
 from deep21_tf.training.export import export_model
 from deep21_tf.training.monitor import DensityMonitor
 from deep21_tf.training.resume import TrainingBackup, completed_epochs, restore, stateful
+from deep21_tf.training.schedule import PlateauScheduler
 from deep21_tf.training.settings import TrainSettings
 from deep21_tf.training.strategy import make_strategy
 from deep21_tf.util.atomic import atomic_path, atomic_write_text
+
+#: The epoch log that picks the best network and drives the learning-rate drops: the MSE without the L2 penalty.
+SELECTION_METRIC = "val_mse"
 
 
 def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verbose: int = 2) -> dict:
     """Train as `settings` say, into `model_dir` (see `deep21_tf.training.model_dir`); resume an unfinished run.
 
-    Returns a summary: epochs, best validation loss, seconds, replicas, global batch.
+    Returns a summary: epochs, best validation MSE, seconds, replicas, global batch.
     """
     settings.validate()
     strategy = make_strategy(settings.cpu_replicas)  # first: splitting the CPU must precede TF's initialisation
@@ -59,8 +63,10 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if settings.mixed_precision else "float32")
     with strategy.scope():
         network = _build_network(settings, shape)
-        network.compile(optimizer=keras.optimizers.Adam(settings.learning_rate, settings.beta_1, settings.beta_2),
-                        loss="mse", jit_compile=settings.jit_compile)
+        network.compile(optimizer=keras.optimizers.Adam(settings.learning_rate, settings.beta_1, settings.beta_2,
+                                                        epsilon=settings.adam_epsilon),
+                        loss="mse", metrics=[keras.metrics.MeanSquaredError(name="mse")],
+                        jit_compile=settings.jit_compile)
         restore(network, backup_dir)
     if resumed:
         _keep_history_before(model_dir, start_epoch)
@@ -71,11 +77,12 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
                     validation_data=val_ds, callbacks=callbacks, shuffle=False, verbose=verbose)
     seconds = time.perf_counter() - start
     keras.mixed_precision.set_global_policy("float32")  # the exported wrapper (normalisation) stays in float32
-    _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=train_examples)
+    _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=train_examples,
+            fit_seconds=seconds, fit_epochs=len(remaining))
     shutil.rmtree(backup_dir, ignore_errors=True)  # only now: a kill during the export resumes from the backup
     return dict(epochs=settings.epochs, resumed_from_epoch=start_epoch if resumed else 0, seconds=seconds,
                 replicas=replicas, global_batch=global_batch, steps_per_epoch=steps, train_simulations=len(train_ids),
-                best_val_loss=float(callbacks[-1].tracked["ModelCheckpoint"].best))
+                best_val_mse=float(callbacks[-1].tracked["ModelCheckpoint"].best))
 
 
 def _build_network(settings: TrainSettings, shape) -> keras.Model:
@@ -101,10 +108,10 @@ def load_unet_for_transfer(unet_dir: str, dataset: str, shape) -> keras.Model:
 
 
 def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_length: float) -> list:
-    checkpoint = keras.callbacks.ModelCheckpoint(layout.path(model_dir, layout.NETWORK_FILE), monitor="val_loss",
-                                                 save_best_only=True)
-    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=settings.lr_factor,
-                                                patience=settings.lr_patience)
+    # Selection and schedule follow the validation MSE alone: Keras' val_loss also holds the L2 penalty.
+    checkpoint = keras.callbacks.ModelCheckpoint(layout.path(model_dir, layout.NETWORK_FILE), monitor=SELECTION_METRIC,
+                                                 mode="min", save_best_only=True)
+    plateau = PlateauScheduler(SELECTION_METRIC, factor=settings.lr_factor, patience=settings.lr_patience)
     callbacks = []
     if settings.model == "unet":
         callbacks.append(_density_monitor(settings, model_dir, builder, norm, box_length))
@@ -138,14 +145,17 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
 
 
 def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_sims: int,
-            train_maps: int) -> None:
+            train_maps: int, fit_seconds: float, fit_epochs: int) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
-    network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True)
+    # compile=False: the export holds what inference needs, not the optimizer's moments (twice the weights)
+    network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True, compile=False)
     target = "density" if settings.model == "unet" else "log10_params"
     layout.write_json(model_dir, layout.NORMALIZATION_FILE, norm.to_dict())
     layout.write_json(model_dir, layout.INFO_FILE, dict(
-        model=settings.model, dataset=settings.dataset, input_shape=list(shape), box_len=box_length,
-        cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps, redshifts=list(norm.redshifts), parameter_names=list(norm.parameter_names),
+        model=settings.model, dataset=settings.dataset, input_shape=list(shape), base_filters=settings.base_filters,
+        box_len=box_length,
+        cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps,
+        fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts), parameter_names=list(norm.parameter_names),
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")

@@ -24,6 +24,7 @@ class TrainSettings:
     learning_rate: float = 1e-3
     beta_1: float = 0.5
     beta_2: float = 0.999
+    adam_epsilon: float = 1e-8  # PyTorch's default (Keras': 1e-7)
     weight_decay: float = 1e-4
     lr_factor: float = 0.1
     lr_patience: int = 10
@@ -47,7 +48,7 @@ class TrainSettings:
         for name in ("base_filters", "epochs", "batch_size", "lr_patience", "cpu_replicas", "monitor_maps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name}={getattr(self, name)} is not allowed: use an integer >= 1")
-        for name in ("learning_rate",):
+        for name in ("learning_rate", "adam_epsilon"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"--{name}={getattr(self, name)} is not allowed: use a value > 0")
         for name in ("beta_1", "beta_2", "lr_factor", "dropout"):

@@ -1,0 +1,47 @@
+"""The paper's optimiser semantics (its framework is PyTorch): the plateau rule and Adam's ε. No training."""
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from deep21_tf.training.schedule import PlateauScheduler
+from deep21_tf.training.settings import TrainSettings
+
+
+def learning_rates(values, patience=2, factor=0.1):
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(1.0), loss="mse")
+    scheduler = PlateauScheduler("val_mse", factor=factor, patience=patience)
+    scheduler.set_model(model)
+    scheduler.on_train_begin()
+    rates = []
+    for epoch, value in enumerate(values):
+        logs = {"val_mse": value}
+        scheduler.on_epoch_end(epoch, logs)
+        rates.append(float(model.optimizer.learning_rate))
+        assert logs["learning_rate"] == (rates[-2] if epoch else 1.0)  # logged: the rate the epoch used
+    return rates
+
+
+def test_plateau_counts_only_relative_improvements_and_waits_more_than_patience_epochs():
+    # 1.0 → 0.99995 is a relative gain of 5e-5 < 1e-4: not an improvement for PyTorch (Keras' min_delta=0 would
+    # count it). After patience = 2 such epochs PyTorch still waits; the third one drops the rate.
+    assert np.allclose(learning_rates([1.0, 0.99995, 0.99995, 0.99995, 0.99995]), [1, 1, 1, 0.1, 0.1])
+    # a real improvement (0.5 → 0.4) resets the count
+    assert np.allclose(learning_rates([0.5, 0.5, 0.5, 0.4, 0.4, 0.4, 0.4]), [1, 1, 1, 1, 1, 1, 0.1])
+
+
+def test_plateau_names_a_missing_monitor():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    scheduler = PlateauScheduler("val_mse", factor=0.1, patience=1)
+    scheduler.set_model(model)
+    with pytest.raises(KeyError, match="val_mse"):
+        scheduler.on_epoch_end(0, {"val_loss": 1.0})
+
+
+def test_adam_epsilon_defaults_to_pytorch_and_is_validated():
+    assert TrainSettings(data_dir="d").adam_epsilon == 1e-8
+    with pytest.raises(ValueError, match="--adam_epsilon=0"):
+        TrainSettings(data_dir="d", adam_epsilon=0.0).validate()
