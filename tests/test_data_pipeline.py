@@ -270,3 +270,15 @@ def test_synthetic_suites_are_complete_suites(tmp_path):
     stored_config, design = read_manifest(str(tmp_path))
     assert stored_config == config
     assert all(incompleteness(simulation_path(str(tmp_path), spec), spec, config) is None for spec in design)
+
+
+@pytest.mark.slow
+def test_sim_ids_keep_only_the_maps_of_those_simulations(data_dir):
+    everything = _pairs(make_dataset(data_dir, "z15", "train+validation+test", batch_size=2))
+    ids = open_builder(data_dir, "z15").info.metadata["splits"]["test"]
+    kept = _pairs(make_dataset(data_dir, "z15", "train+validation+test", batch_size=2, sim_ids=ids))
+    assert len(everything) == 6 and len(kept) == 2  # 3 simulations of 2 maps; one kept
+    raw = [e["map_21cm"].numpy() for e in open_builder(data_dir, "z15").as_dataset(split="test")]
+    norm = load_normalization(data_dir, "z15")
+    for (x, _), stored in zip(kept, raw):
+        np.testing.assert_allclose(x, norm.normalize("map_21cm", stored), rtol=1e-6)

@@ -25,15 +25,15 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     _, design = read_manifest(str(run_dir / "suite"))
     os.remove(simulation_path(str(run_dir / "suite"), design[0]))
     args = ("--flagfile=flags/demo.flags", f"--run_dir={run_dir}", f"--simulate_args={','.join(SESSION_SUITE_ARGS)}",
-            f"--train_args={TRAIN_ARGS}")
+            f"--train_args={TRAIN_ARGS}", "--astro_args=--epochs=1", "--learning_curve=0.5")
 
     first = run_cli("deep21_tf.apps.pipeline", *args)
-    assert first.stdout.count("[run ]") == 9 and "[skip]" not in first.stdout
+    assert first.stdout.count("[run ]") == 12 and "[skip]" not in first.stdout
 
     with h5py.File(simulation_path(str(run_dir / "suite"), design[0]), "r") as handle:
         assert handle.attrs["complete"]
     times = json.loads((run_dir / "stage_times.json").read_text())
-    assert len(times) == 9 and all(seconds > 0 for seconds in times.values())
+    assert len(times) == 12 and all(seconds > 0 for seconds in times.values())
     for model in ("unet", "astro_frozen", "astro_trainable"):
         exported = keras.saving.load_model(str(run_dir / model / "exported.keras"), safe_mode=True)
         metrics = json.loads((run_dir / model / "evaluation" / "metrics.json").read_text())
@@ -43,19 +43,39 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     assert {"network", "network_tta", "wiener", "network_vs_wiener"} <= set(unet_metrics)
     for figure in ("fig3_maps_z15.png", "fig4_power_z15.png", "fig5_pdf_z15.png", "fig3_tta_z15.png"):
         assert (run_dir / "unet" / "evaluation" / figure).read_bytes().startswith(b"\x89PNG")
+    assert len(history_rows(run_dir / "astro_frozen")) == 1 and len(history_rows(run_dir / "unet")) == 2
+    # the learning curve: the U-Net on 1 of the 2 training simulations, then on both
+    curve = json.loads((run_dir / "learning_curve.json").read_text())
+    assert [(p["train_simulations"], p["train_maps"]) for p in curve] == [(1, 8), (2, 16)]
+    assert all(-1 <= p["r_k1"] <= 1 and p["mse_delta^2"] > 0 for p in curve)
     saliency = np.load(run_dir / "astro_trainable" / "saliency" / "saliency.npz")
     assert saliency["saliency"].shape[1] == 3 and np.all(np.isfinite(saliency["saliency"]))
 
     report = (run_dir / "REPORT.md").read_text()
     for text in ("## What ran", "| train U-Net |", "## U-Net", "Wiener", "## AstroNet", "frozen encoder",
-                 "trainable encoder", "tensorboard --logdir", "## Saliency"):
+                 "trainable encoder", "tensorboard --logdir", "## Saliency", "## Learning curve", "maps/s end to end",
+                 "1 line(s) of sight"):
         assert text in report, text
     for picture in [line[line.index("(") + 1:-1] for line in report.splitlines() if line.startswith("![")]:
         assert (run_dir / picture).is_file(), picture
 
     second = run_cli("deep21_tf.apps.pipeline", *args)
-    assert second.stdout.count("[skip]") == 9 and "[run ]" not in second.stdout
+    assert second.stdout.count("[skip]") == 12 and "[run ]" not in second.stdout
     assert json.loads((run_dir / "stage_times.json").read_text()) == times
+
+
+def history_rows(model_dir) -> list:
+    return (model_dir / "history.csv").read_text().strip().splitlines()[1:]
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("--learning_curve=0.5,1", "use fractions 0 < f < 1"),
+    ("--astro_encoders=melted", "'melted' is not allowed; use frozen and/or trainable"),
+])
+def test_pipeline_rejects_bad_study_flags(tmp_path, flag, message):
+    result = run_cli("deep21_tf.apps.pipeline", f"--run_dir={tmp_path / 'run'}", flag, check=False)
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "run").exists()
 
 
 def test_pipeline_rejects_a_missing_flagfile(tmp_path):

@@ -206,6 +206,16 @@ def test_pdf_distance(delta):
     assert pdf_distance(gaussian, other_gaussian, x) < 0.03
     assert pdf_distance(gaussian, lognormal, x) > 0.3
     assert pdf_distance(gaussian, lognormal, x) == pytest.approx(pdf_distance(lognormal, gaussian, x))
+    # Scored in the truth's own units, a too-smooth, offset or noisy prediction is off; δ itself is not
+    # (standardising each map by itself would put 0.5 δ + 0.3 at distance 0).
+    smooth = pdf(0.5 * delta + 0.3, reference=delta)[1]
+    noisy = pdf(delta + 0.5 * gaussian_maps(N_MAPS, seed=9), reference=delta)[1]
+    assert pdf_distance(pdf(0.5 * delta + 0.3)[1], gaussian, x) < 1e-12
+    assert pdf_distance(smooth, gaussian, x) > 0.3
+    assert pdf_distance(noisy, gaussian, x) > 0.03  # wider by sqrt(1.25)
+    assert pdf_distance(pdf(delta, reference=delta)[1], gaussian, x) == 0.0
+    with pytest.raises(ValueError, match="reference"):
+        pdf(delta, reference=delta[:1])
     # Disjoint supports are at distance 1.
     step = x[1] - x[0]
     assert pdf_distance(np.eye(2)[0] / step, np.eye(2)[1] / step, x[:2]) == pytest.approx(1.0)

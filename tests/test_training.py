@@ -178,6 +178,19 @@ def test_bad_training_flags_fail_clearly_and_write_nothing(tiny_data_dir, tmp_pa
     assert not model_dir.exists()
 
 
+def test_train_fraction_trains_on_a_subset_of_the_training_simulations(tiny_data_dir, tmp_path):
+    model_dir = tmp_path / "half"
+    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1",
+                                                         "--train_fraction=0.5"))
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["train_simulations"] == 1 and summary["steps_per_epoch"] == 2  # 8 maps of 1 box, batch 4
+    info = layout.read_json(str(model_dir), layout.INFO_FILE)
+    assert info["train_simulations"] == 1 and info["train_maps"] == 8
+    bad = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "bad", "--train_fraction=0"),
+                  check=False)
+    assert bad.returncode == 2 and "--train_fraction=0.0 is not allowed" in bad.stderr
+
+
 def test_a_finished_run_is_not_overwritten_without_overwrite(unet_dir, tiny_data_dir):
     result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, unet_dir, "--epochs=3"), check=False)
     assert result.returncode != 0 and "holds a finished run; pass --overwrite" in result.stderr

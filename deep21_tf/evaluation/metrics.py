@@ -25,7 +25,8 @@ DENSITY_DEFINITIONS = {
     "error_power_fraction": "e(k) = P(δ_pred − δ_true) / P_true per map = T² + 1 − 2 T r; 0 is perfect",
     "*_mean, *_std": "mean and standard deviation (ddof 0) over the scored maps",
     "headline": "max over the bins with k <= limit of |1 − mean T(k)| and |1 − mean r(k)|",
-    "pdf_*": "PDF of each map's (δ − mean)/std on [-3, 3], mean and std over maps",
+    "pdf_*": "PDF of (δ − mean_true)/std_true on [-3, 3] per map (true and predicted alike standardised with the "
+             "true map's mean and std), mean and std over maps",
     "pdf_distance": "total variation ½ ∫ |PDF_pred − PDF_true| dx of the mean PDFs, in [0, 1]",
     "mse_delta^2": "mean over all pixels of (δ_pred − δ_true)²",
     "mean_pixel_std_delta": "mean over all pixels of the std of δ over the 8 D4 transforms (test-time averaging)",
@@ -74,7 +75,7 @@ class DensityScores:
         for name, spectrum in (("true", p_true), ("pred", p_pred), ("cross", p_cross)):
             self._spectra[name].append(spectrum)
         for name, maps in (("true", true), ("pred", pred)):
-            self._pdf_x, density = pdf(maps)
+            self._pdf_x, density = pdf(maps, reference=true)  # both in the true map's units: amplitude counts
             self._pdfs[name].append(density)
         difference = np.asarray(pred, np.float64) - np.asarray(true, np.float64)
         self._squared_error += float(np.sum(difference ** 2))

@@ -1,4 +1,9 @@
-"""One-point PDF of normalised maps (paper Fig. 5) and a distance between two such PDFs."""
+"""One-point PDF of standardised maps (paper Fig. 5) and a distance between two such PDFs.
+
+To score a prediction, standardise it with the *true* map's mean and std (`reference`): a prediction that is too
+smooth (0.5 δ) or offset (δ + 0.3) then has a different PDF, while standardising each map by its own statistics
+would hide both.
+"""
 from __future__ import annotations
 
 from typing import Tuple
@@ -11,21 +16,29 @@ from deep21_tf.stats._maps import as_map_stack, check_same_shape
 X_MAX = 3.0
 
 
-def pdf(fields, bins: int = 60) -> Tuple[np.ndarray, np.ndarray]:
-    """PDF of each map normalised to x = (δ − mean)/std (its own mean and std), in `bins` equal bins over [-3, 3].
+def pdf(fields, bins: int = 60, reference=None) -> Tuple[np.ndarray, np.ndarray]:
+    """PDF of each map standardised to x = (δ − mean)/std, in `bins` equal bins over [-3, 3].
 
-    fields: (H, W) or (N, H, W). Returns the bin centres x (bins,) and the density (bins,) or (N, bins): the
-    fraction of all the map's pixels per unit x, so that pixels beyond |x| = 3 count in the normalisation and a
-    Gaussian map matches the standard normal density.
+    fields: (H, W) or (N, H, W). reference: None (each map's own mean and std) or maps of the same shape whose
+    mean and std standardise the corresponding map of `fields` (e.g. the true δ for a predicted δ).
+    Returns the bin centres x (bins,) and the density (bins,) or (N, bins): the fraction of all the map's
+    pixels per unit x, so that pixels beyond |x| = 3 count in the normalisation and a Gaussian map matches the
+    standard normal density.
     """
     maps, single = as_map_stack(fields, "fields")
     if not isinstance(bins, (int, np.integer)) or bins < 1:
         raise ValueError(f"bins must be a positive integer; got {bins}")
     flat = maps.reshape(len(maps), -1)
-    std = flat.std(axis=1)
+    if reference is None:
+        scale_maps = flat
+    else:
+        reference_maps, _ = as_map_stack(reference, "reference")
+        check_same_shape(reference_maps, maps, "reference", "fields")
+        scale_maps = reference_maps.reshape(len(maps), -1)
+    std = scale_maps.std(axis=1)
     if np.any(std == 0):
         raise ValueError(f"map(s) {np.flatnonzero(std == 0).tolist()} are constant and cannot be normalised")
-    normalised = (flat - flat.mean(axis=1, keepdims=True)) / std[:, np.newaxis]
+    normalised = (flat - scale_maps.mean(axis=1, keepdims=True)) / std[:, np.newaxis]
     edges = np.linspace(-X_MAX, X_MAX, bins + 1)
     width = edges[1] - edges[0]
     density = np.stack([np.histogram(row, edges)[0] for row in normalised]) / (flat.shape[1] * width)
