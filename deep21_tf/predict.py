@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import zipfile
 from typing import Callable, Dict, List, Optional, Tuple
 
 import h5py
@@ -26,6 +27,9 @@ from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_path
 
 INPUT_SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
+#: The first bytes of each input format (NumPy array, zip archive, HDF5 superblock).
+SIGNATURES = {".npy": (b"\x93NUMPY", "a NumPy .npy file"), ".npz": (b"PK", "a NumPy .npz (zip) archive"),
+              ".h5": (b"\x89HDF\r\n\x1a\n", "an HDF5 file"), ".hdf5": (b"\x89HDF\r\n\x1a\n", "an HDF5 file")}
 #: What each model kind writes to --output.
 OUTPUT_SUFFIX = {"unet": ".npy", "astro": ".json"}
 #: Warn when a map's mean lies more than this many training pixel stds from the training mean.
@@ -61,6 +65,7 @@ def load_maps(path: str, key: Optional[str] = None) -> np.ndarray:
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in INPUT_SUFFIXES:
         raise InputError(f"--input={path}: unsupported file type {suffix!r}; use one of {', '.join(INPUT_SUFFIXES)}")
+    _check_signature(path, suffix)
     try:
         if suffix == ".npy":
             if key is not None:
@@ -81,9 +86,22 @@ def load_maps(path: str, key: Optional[str] = None) -> np.ndarray:
             raise InputError(f"--input={path} holds Python objects (an object array); give a float array of maps "
                              "in mK") from None
         raise InputError(f"--input={path} cannot be read: {error}") from None
-    except OSError as error:
-        raise InputError(f"--input={path} cannot be read: {error}") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        raise InputError(f"--input={path} cannot be read: {error or type(error).__name__} (truncated or damaged?)") \
+            from None
     return _check_values(np.asarray(array), path)
+
+
+def _check_signature(path: str, suffix: str) -> None:
+    """InputError unless the file is non-empty and starts with the signature of its format."""
+    signature, what = SIGNATURES[suffix]
+    with open(path, "rb") as handle:
+        head = handle.read(len(signature))
+    if not head:
+        raise InputError(f"--input={path} is empty; give {what} holding 21 cm maps in mK")
+    if head != signature:
+        raise InputError(f"--input={path} is not {what} (its first bytes are not the {suffix} signature); give "
+                         f"{what} holding 21 cm maps in mK")
 
 
 def _pick(names: List[str], key: Optional[str], path: str) -> str:
@@ -206,6 +224,9 @@ def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[s
     for message in input_warnings(stack, norm, info, cell_size):
         warn(message)
     # Imported here: every check above runs, and fails, without loading TensorFlow.
+    from deep21_tf.util.quiet import start_tensorflow_quietly
+
+    start_tensorflow_quietly()
     from deep21_tf.evaluation.trained_model import TrainedModel
 
     model = TrainedModel.load(model_dir)

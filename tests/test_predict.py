@@ -33,6 +33,7 @@ def test_unet_stack_gives_delta_in_the_inputs_shape_as_the_exported_model(traine
     with open(tmp_path / "first.png", "rb") as handle:
         assert handle.read(4) == b"\x89PNG"
     assert json.loads(result.stdout.strip().splitlines()[-1])["num_maps"] == 8
+    assert result.stderr.strip() == "", result.stderr  # a quiet start: no TensorFlow/CUDA start-up lines on a CPU
 
 
 @pytest.mark.slow
@@ -117,7 +118,28 @@ BAD_INPUTS = {
                     "Python objects"),
     "npz without key": (lambda d: _write(d, "two.npz", None, a=np.zeros((32, 32)), b=np.zeros((32, 32))),
                         "pick one with --key"),
+    "empty .npy": (lambda d: _bytes(d / "empty.npy", b""), "is empty"),
+    "empty .npz": (lambda d: _bytes(d / "empty.npz", b""), "is empty"),
+    "random bytes .npy": (lambda d: _bytes(d / "noise.npy", np.random.default_rng(0).bytes(4096)),
+                          "is not a NumPy .npy file"),
+    "random bytes .h5": (lambda d: _bytes(d / "noise.h5", np.random.default_rng(1).bytes(4096)), "is not an HDF5 file"),
+    "truncated .npy": (lambda d: _truncated(d / "cut.npy"), "cannot be read"),
+    "truncated .npz": (lambda d: _truncated(d / "cut.npz"), "cannot be read"),
 }
+
+
+def _bytes(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def _truncated(path):
+    """A valid file of 8 maps cut to half its size, as an interrupted copy leaves it."""
+    full = path.with_name("full" + path.suffix)
+    (np.save if path.suffix == ".npy" else lambda p, a: np.savez(p, maps=a))(full, np.zeros((8, 32, 32)))
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    full.unlink()
+    return path
 
 
 @pytest.mark.slow
@@ -144,7 +166,7 @@ def test_bad_model_dir_or_model_mismatch_fails_in_one_line(case, trained_unet_di
         model_dir, expected = tmp_path / "empty", "is not a deep21-tf model directory"
         model_dir.mkdir()
     elif case == "no network":
-        model_dir, expected = tmp_path / "copy", "network.keras is missing"
+        model_dir, expected = tmp_path / "copy", "exported.keras is missing"
         model_dir.mkdir()
         for name in (layout.INFO_FILE, layout.NORMALIZATION_FILE):
             (model_dir / name).write_text(open(layout.path(trained_unet_dir, name), encoding="utf-8").read())

@@ -181,11 +181,13 @@ def test_bad_training_flags_fail_clearly_and_write_nothing(tiny_data_dir, tmp_pa
 def test_train_fraction_trains_on_a_subset_of_the_training_simulations(tiny_data_dir, tmp_path):
     model_dir = tmp_path / "half"
     result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1",
-                                                         "--train_fraction=0.5"))
+                                                         "--train_fraction=0.5", "--monitor_maps=3"))
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["train_simulations"] == 1 and summary["steps_per_epoch"] == 2  # 8 maps of 1 box, batch 4
     info = layout.read_json(str(model_dir), layout.INFO_FILE)
     assert info["train_simulations"] == 1 and info["train_maps"] == 8
+    panels = [tag for tag in read_events(layout.path(str(model_dir), layout.LOG_DIR)) if tag.startswith("validation_map")]
+    assert sorted(panels) == ["validation_map_0", "validation_map_1", "validation_map_2"]  # --monitor_maps=3
     bad = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "bad", "--train_fraction=0"),
                   check=False)
     assert bad.returncode == 2 and "--train_fraction=0.0 is not allowed" in bad.stderr

@@ -31,12 +31,17 @@ def parse_floats(flag_name: str, values: Sequence[str], count: int = 0) -> List[
 
 
 def run_work(program: str, argv: Sequence[str], work: Callable[[], Optional[dict]],
-             report: Callable[[dict], str] = json.dumps) -> int:
-    """The body of an app's main: refuse stray arguments, quieten library logs, run `work`, turn a ValueError or
-    OSError into a one-line error (exit 2) and print `report(result)` on success."""
+             report: Callable[[dict], str] = json.dumps, start_tensorflow: bool = True) -> int:
+    """The body of an app's main: refuse stray arguments, quieten library logs and TensorFlow's start, run `work`,
+    turn a ValueError or OSError into a one-line error (exit 2) and print `report(result)` on success.
+    `start_tensorflow=False`: the work starts TensorFlow itself, late (with `start_tensorflow_quietly`), or never."""
     if len(argv) > 1:
         fail(program, f"unexpected arguments {list(argv[1:])}")
     quiet_libraries()
+    if start_tensorflow:
+        from deep21_tf.util.quiet import start_tensorflow_quietly
+
+        start_tensorflow_quietly()
     try:
         result = work()
     except (ValueError, OSError) as error:

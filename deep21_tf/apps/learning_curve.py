@@ -25,7 +25,7 @@ def main(argv):
             raise ValueError(f"--model_dirs names {len(FLAGS.model_dirs)} model directories: give at least 2")
         return {"points": write_learning_curve(FLAGS.run_dir, FLAGS.model_dirs)}
 
-    return run_work(PROGRAM, argv, work)
+    return run_work(PROGRAM, argv, work, start_tensorflow=False)
 
 
 def run():

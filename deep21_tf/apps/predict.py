@@ -51,7 +51,7 @@ def main(argv):
         return run_prediction(model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
                               tta=FLAGS.tta, cell_size=FLAGS.cell_size, batch_size=FLAGS.batch_size, warn=warn)
 
-    return run_work(PROGRAM, argv, work)
+    return run_work(PROGRAM, argv, work, start_tensorflow=False)
 
 def run():
     """Console-script entry point."""

@@ -141,7 +141,8 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
     return DensityMonitor(layout.path(model_dir, layout.LOG_DIR), inputs,
                           true_delta=norm.denormalize("density", targets)[..., 0],
                           display_21cm=norm.denormalize("map_21cm", inputs)[..., 0],
-                          delta_mean=norm.density_mean[0], delta_std=norm.density_std[0], box_length=box_length)
+                          delta_mean=norm.density_mean[0], delta_std=norm.density_std[0], box_length=box_length,
+                          num_panels=settings.monitor_maps)
 
 
 def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_sims: int,

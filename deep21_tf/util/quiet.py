@@ -1,0 +1,46 @@
+"""A quiet TensorFlow start: on a machine without an NVIDIA GPU, the start-up lines TensorFlow's C++ core writes to
+stderr before its logging is set up (CUDA driver probes, "All log messages before absl::InitializeLog()", CPU
+instruction notices) are dropped, so a newcomer sees only the app's own messages. Every other line is passed on,
+and on a GPU machine nothing is filtered: real CUDA errors must show there.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import sys
+import tempfile
+
+#: Start-up lines that carry no information on a CPU-only machine.
+CPU_NOISE = re.compile(r"All log messages before absl::InitializeLog|cudart_stub\.cc|cuda_platform\.cc|"
+                       r"cuda_(dnn|fft|blas)\.cc|Unable to register cu(DNN|FFT|BLAS) factory|"
+                       r"computation_placer|oneDNN custom operations|This TensorFlow binary is optimized|"
+                       r"To enable the following instructions|rebuild TensorFlow with the appropriate compiler")
+
+
+def has_nvidia_gpu() -> bool:
+    """True when the kernel exposes an NVIDIA device (what TensorFlow's CUDA probe looks for)."""
+    return bool(glob.glob("/dev/nvidia[0-9]*"))
+
+
+def start_tensorflow_quietly() -> None:
+    """Import TensorFlow and probe its devices with stderr captured, then pass on all but the CPU_NOISE lines."""
+    if "tensorflow" in sys.modules or has_nvidia_gpu():
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = [line for line in capture.read().decode("utf-8", "replace").splitlines()
+                    if line.strip() and not CPU_NOISE.search(line)]
+    if kept:
+        print("\n".join(kept), file=sys.stderr)
