@@ -38,7 +38,7 @@ flags.DEFINE_integer("shuffle_buffer", 100, "Shuffle buffer (examples); keep it 
                      lower_bound=0)
 flags.DEFINE_float("seconds", 30.0, "Duration of the throughput measurement.")
 flags.DEFINE_float("unet_maps_per_s", 0.9,
-                   "U-Net training consumption at this map size (DESIGN.md: ~0.9 maps/s at 200² on 2 cores).")
+                   "U-Net training consumption at this map size (~2 maps/s at 200² on 2 cores, BUILD_NOTES.md).")
 flags.DEFINE_string("iterate", None, "Internal: iterate this data dir and print the peak RSS as JSON.")
 flags.DEFINE_integer("iterate_examples", 0, "Internal: how many examples --iterate consumes.")
 flags.mark_flag_as_required("work_dir")

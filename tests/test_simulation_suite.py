@@ -50,7 +50,7 @@ def test_suite_files_are_complete_and_physically_sane(tiny_suite):
             assert np.isclose(tb.mean(), tb_real.mean(), atol=1e-3)
             assert np.isclose(tb.mean(), maps["mean_brightness_temp"], atol=1e-3)
             assert 0.0 < maps["mean_neutral_fraction"] <= 1.0
-    # z = 15 is in absorption for the whole prior (shared notes, sec. 8).
+    # z = 15 is in absorption for the whole prior (global-evolution runs: -3 to -90 mK).
     assert all(read_maps(simulation_path(tiny_suite, s), 15.0)["mean_brightness_temp"] < 0 for s in design)
 
 

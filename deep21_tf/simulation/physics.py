@@ -17,7 +17,7 @@ from deep21_tf.simulation.config import AXIS_NAMES, SuiteConfig
 from deep21_tf.simulation.design import SimulationSpec
 from deep21_tf.simulation.slabs import project_slabs
 
-#: 21cmFAST options fixed for every run (the paper's 21cmFAST v2 model; see shared notes/21cmfast.md).
+#: 21cmFAST options fixed for every run: the paper's 21cmFAST v2 model (BUILD_NOTES.md, "Simulation stage").
 FIXED_OPTIONS = dict(
     USE_TS_FLUCT=True,
     INHOMO_RECO=False,
