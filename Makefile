@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= runs/demo
+BENCH_DIR ?= runs/bench
 
 .PHONY: install test test-fast demo bench clean
 
@@ -30,9 +31,11 @@ test-fast: install
 demo: install
 	$(VENV)/bin/deep21-pipeline --flagfile=flags/demo.flags --run_dir=$(DEMO_DIR)
 
-## Benchmarks: print figures (run them on an otherwise idle machine).
+## Benchmarks: print figures (run them on an otherwise idle machine; ~30 min on 2 cores).
 bench: install
 	$(PY) bench/bench_simulation.py
+	$(PY) bench/bench_pipeline.py --work_dir=$(BENCH_DIR)/pipeline
+	$(PY) bench/bench_training.py
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache
