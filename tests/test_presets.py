@@ -1,0 +1,67 @@
+"""Every preset flagfile parses into valid settings (checked by each app's own flag definitions and validators)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+FLAGS_DIR = os.path.join(REPO, "flags")
+SIMULATE = """
+import json, sys
+from deep21_tf.apps import simulate
+simulate.FLAGS([sys.argv[0], "--flagfile=" + sys.argv[1], "--suite_dir=unused"])
+print(json.dumps(simulate.config_from_flags().to_json()))
+"""
+TRAIN = """
+import dataclasses, json, sys
+from deep21_tf.apps import train
+from deep21_tf.training.settings import TrainSettings
+train.FLAGS([sys.argv[0], "--flagfile=" + sys.argv[1], "--data_dir=unused", "--model_dir=unused"])
+settings = TrainSettings(**{f.name: train.FLAGS[f.name].value for f in dataclasses.fields(TrainSettings)}).validate()
+print(json.dumps(dataclasses.asdict(settings)))
+"""
+PIPELINE = """
+import json, sys
+from deep21_tf.apps import pipeline
+pipeline.FLAGS([sys.argv[0], "--flagfile=" + sys.argv[1]])
+print(json.dumps({name: pipeline.FLAGS[name].value for name in
+                  ("simulate_flagfile", "train_flagfile", "astro_encoders", "astro_args", "learning_curve")}))
+"""
+
+
+def parsed(script: str, flagfile: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", script, os.path.join(FLAGS_DIR, flagfile)], capture_output=True,
+                            text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("flagfile", ["tiny.flags", "small.flags", "repro.flags", "paper.flags"])
+def test_simulation_presets_parse_into_valid_suites(flagfile):
+    config = parsed(SIMULATE, flagfile)
+    assert config["box_len"] == 1.5 * config["hii_dim"]  # the paper's 1.5 Mpc cells
+    if flagfile == "repro.flags":
+        assert config["lines_of_sight"] == 3 and config["num_sims"] == 40 and config["hii_dim"] == 64
+
+
+@pytest.mark.parametrize("flagfile", ["train_tiny.flags", "train_small.flags", "train_repro.flags",
+                                      "train_paper.flags"])
+def test_training_presets_parse_into_valid_settings(flagfile):
+    settings = parsed(TRAIN, flagfile)
+    assert settings["dataset"] == "z15" and settings["adam_epsilon"] == 1e-8
+    if flagfile != "train_tiny.flags":
+        assert settings["base_filters"] == 64 and settings["batch_size"] == 30  # the paper's network and batch
+
+
+@pytest.mark.parametrize("flagfile", ["demo.flags", "repro_pipeline.flags"])
+def test_pipeline_presets_name_existing_presets(flagfile):
+    settings = parsed(PIPELINE, flagfile)
+    for name in ("simulate_flagfile", "train_flagfile"):
+        assert os.path.isfile(os.path.join(REPO, settings[name])), settings[name]
+    if flagfile == "repro_pipeline.flags":
+        assert settings["astro_args"] == ["--epochs=20"] and settings["learning_curve"] == ["0.25", "0.5"]
