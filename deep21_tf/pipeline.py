@@ -1,6 +1,7 @@
 """The whole job in one driver: simulate → tfds build → train U-Net → evaluate → AstroNet (frozen and trainable
-encoder) → evaluate → saliency → REPORT.md. Each stage is the same command a user would type; a stage whose
-output is complete is skipped, so a second run is fast and a killed one resumes.
+encoder) → evaluate → saliency → [learning curve] → [redshift study across datasets] → REPORT.md. Each stage is
+the same command a user would type; a stage whose output is complete is skipped, so a second run is fast and a
+killed one resumes. Where each stage writes: `deep21_tf.run_layout`.
 """
 from __future__ import annotations
 
@@ -12,15 +13,14 @@ import sys
 import time
 from typing import Callable, List, Sequence
 
-from deep21_tf.learning_curve import CURVE_FILE
 from deep21_tf.report import write_report
+from deep21_tf.run_layout import (CURVE_FILE, ENCODERS, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, TIMES_FILE,
+                                  RunLayout, metrics_path)
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
 from deep21_tf.util.paths import BUILDER_SOURCE_DIR
-
-TIMES_FILE = "stage_times.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,21 +34,26 @@ class Stage:
 
 @dataclasses.dataclass(frozen=True)
 class PipelineSettings:
-    """Where the run goes and which presets it uses (paths relative to the repository or absolute)."""
+    """Where the run goes and which presets it uses (paths relative to the repository or absolute).
+
+    `datasets`: one dataset config (models in RUN_DIR), or several — a redshift study: the models of each in
+    RUN_DIR/{dataset}, then a comparison across them.
+    """
 
     run_dir: str
     simulate_flagfile: str = "flags/tiny.flags"
     train_flagfile: str = "flags/train_tiny.flags"
-    dataset: str = "z15"
+    datasets: Sequence[str] = ("z15",)
     simulate_args: Sequence[str] = ()
     train_args: Sequence[str] = ()
     tta: bool = True
-    astro_encoders: Sequence[str] = ("frozen", "trainable")
+    astro_encoders: Sequence[str] = ENCODERS
     astro_args: Sequence[str] = ()  # extra deep21-train flags for AstroNet, e.g. --epochs=20 (the paper's)
     learning_curve: Sequence[float] = ()  # fractions of the training simulations for extra U-Nets
 
-    def path(self, *parts: str) -> str:
-        return os.path.join(self.run_dir, *parts)
+    @property
+    def layout(self) -> RunLayout:
+        return RunLayout(self.run_dir, tuple(self.datasets))
 
 
 def suite_is_complete(suite_dir: str) -> bool:
@@ -63,62 +68,79 @@ def _module(name: str) -> List[str]:
     return [sys.executable, "-m", name]
 
 
-def _file(*parts: str) -> Callable[[], bool]:
-    return lambda: os.path.isfile(os.path.join(*parts))
+def _file(path: str) -> Callable[[], bool]:
+    return lambda: os.path.isfile(path)
 
 
 def stages(s: PipelineSettings) -> List[Stage]:
     """The pipeline's stages in order."""
-    suite, data = s.path("suite"), s.path("tfds")
-    unet = s.path("unet")
-    train = [*_module("deep21_tf.apps.train"), f"--flagfile={s.train_flagfile}", f"--data_dir={data}",
-             f"--dataset={s.dataset}", *s.train_args]
-    tta = ["--tta"] if s.tta else []
-    result = [
-        Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={s.simulate_flagfile}",
-                           f"--suite_dir={suite}", *s.simulate_args], lambda: suite_is_complete(suite)),
-        Stage("tfds build", [*_module("tensorflow_datasets.scripts.cli.main"), "build", BUILDER_SOURCE_DIR,
-                             f"--manual_dir={suite}", f"--data_dir={data}", f"--config={s.dataset}"],
-              lambda: os.path.isdir(os.path.join(data, "hi21cm", s.dataset))),
-        Stage("train U-Net", [*train, f"--model_dir={unet}"], lambda: layout.is_finished(unet)),
-        Stage("evaluate U-Net", [*_module("deep21_tf.apps.evaluate"), f"--model_dir={unet}", f"--data_dir={data}",
-                                 *tta], _file(unet, "evaluation", "metrics.json")),
-    ]
-    for encoder in s.astro_encoders:
-        astro = s.path(f"astro_{encoder}")
-        result += [
-            Stage(f"train AstroNet ({encoder} encoder)", [*train, "--model=astro", f"--encoder={encoder}",
-                                                          f"--unet_dir={unet}", f"--model_dir={astro}",
-                                                          *s.astro_args],
-                  lambda astro=astro: layout.is_finished(astro)),
-            Stage(f"evaluate AstroNet ({encoder} encoder)", [*_module("deep21_tf.apps.evaluate"),
-                                                              f"--model_dir={astro}", f"--data_dir={data}", *tta],
-                  _file(astro, "evaluation", "metrics.json")),
-        ]
-    if s.astro_encoders:
-        astro = s.path(f"astro_{s.astro_encoders[-1]}")
-        result.append(Stage("saliency", [*_module("deep21_tf.apps.saliency"), f"--model_dir={astro}",
-                                         f"--data_dir={data}"], _file(astro, "saliency", "saliency.npz")))
-    curve_dirs = [s.path(curve_dir_name(fraction)) for fraction in s.learning_curve]
-    for fraction, curve_dir in zip(s.learning_curve, curve_dirs):
-        result += [
-            Stage(f"train U-Net ({fraction:g} of the training simulations)",
-                  [*train, f"--train_fraction={fraction:g}", f"--model_dir={curve_dir}"],
-                  lambda curve_dir=curve_dir: layout.is_finished(curve_dir)),
-            Stage(f"evaluate U-Net ({fraction:g} of the training simulations)",
-                  [*_module("deep21_tf.apps.evaluate"), f"--model_dir={curve_dir}", f"--data_dir={data}"],
-                  _file(curve_dir, "evaluation", "metrics.json")),
-        ]
-    if curve_dirs:
-        result.append(Stage("learning curve", [*_module("deep21_tf.apps.learning_curve"), f"--run_dir={s.run_dir}",
-                                               *[f"--model_dirs={d}" for d in curve_dirs + [unet]]],
-                            _file(s.run_dir, CURVE_FILE)))
+    layout = s.layout
+    result = [Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={s.simulate_flagfile}",
+                                 f"--suite_dir={layout.suite}", *s.simulate_args],
+                    lambda: suite_is_complete(layout.suite))]
+    for dataset in layout.datasets:
+        result.append(Stage(f"tfds build{_suffix(layout, dataset)}",
+                            [*_module("tensorflow_datasets.scripts.cli.main"), "build", BUILDER_SOURCE_DIR,
+                             f"--manual_dir={layout.suite}", f"--data_dir={layout.data_dir}", f"--config={dataset}"],
+                            lambda dataset=dataset: os.path.isdir(os.path.join(layout.data_dir, "hi21cm", dataset))))
+    for dataset in layout.datasets:
+        result += _model_stages(s, dataset)
+    if layout.is_study:
+        result.append(Stage("redshift study", [*_module("deep21_tf.apps.redshift_study"), f"--run_dir={s.run_dir}",
+                                               f"--datasets={','.join(layout.datasets)}",
+                                               *[f"--astro_encoder={e}" for e in s.astro_encoders[-1:]]],
+                            _file(layout.path(STUDY_FILE))))
     return result
 
 
-def curve_dir_name(fraction: float) -> str:
-    """Model directory of the learning curve's U-Net trained on `fraction` of the training simulations."""
-    return f"unet_train{fraction:g}"
+def _suffix(layout: RunLayout, dataset: str) -> str:
+    """What tells a stage of `dataset` from the same stage of another redshift in a study (nothing otherwise)."""
+    return f" [{dataset}]" if layout.is_study else ""
+
+
+def _model_stages(s: PipelineSettings, dataset: str) -> List[Stage]:
+    """Train and evaluate the U-Net, the AstroNets, their saliency and the learning curve of one dataset."""
+    layout, suffix = s.layout, _suffix(s.layout, dataset)
+    train = [*_module("deep21_tf.apps.train"), f"--flagfile={s.train_flagfile}", f"--data_dir={layout.data_dir}",
+             f"--dataset={dataset}", *s.train_args]
+    evaluate = [*_module("deep21_tf.apps.evaluate"), f"--data_dir={layout.data_dir}"]
+    tta = ["--tta"] if s.tta else []
+    unet = layout.unet(dataset)
+    result = [
+        Stage(f"train U-Net{suffix}", [*train, f"--model_dir={unet}"], lambda: model_dir.is_finished(unet)),
+        Stage(f"evaluate U-Net{suffix}", [*evaluate, f"--model_dir={unet}", *tta], _file(metrics_path(unet))),
+    ]
+    for encoder in s.astro_encoders:
+        astro = layout.astro(dataset, encoder)
+        result += [
+            Stage(f"train AstroNet ({encoder} encoder){suffix}",
+                  [*train, "--model=astro", f"--encoder={encoder}", f"--unet_dir={unet}", f"--model_dir={astro}",
+                   *s.astro_args],
+                  lambda astro=astro: model_dir.is_finished(astro)),
+            Stage(f"evaluate AstroNet ({encoder} encoder){suffix}", [*evaluate, f"--model_dir={astro}", *tta],
+                  _file(metrics_path(astro))),
+        ]
+    if s.astro_encoders:
+        astro = layout.astro(dataset, s.astro_encoders[-1])
+        result.append(Stage(f"saliency{suffix}", [*_module("deep21_tf.apps.saliency"), f"--model_dir={astro}",
+                                                  f"--data_dir={layout.data_dir}"],
+                            _file(os.path.join(astro, SALIENCY_SUBDIR, SALIENCY_FILE))))
+    curve_dirs = [layout.curve_unet(dataset, fraction) for fraction in s.learning_curve]
+    for fraction, curve_dir in zip(s.learning_curve, curve_dirs):
+        result += [
+            Stage(f"train U-Net ({fraction:g} of the training simulations){suffix}",
+                  [*train, f"--train_fraction={fraction:g}", f"--model_dir={curve_dir}"],
+                  lambda curve_dir=curve_dir: model_dir.is_finished(curve_dir)),
+            Stage(f"evaluate U-Net ({fraction:g} of the training simulations){suffix}",
+                  [*evaluate, f"--model_dir={curve_dir}"], _file(metrics_path(curve_dir))),
+        ]
+    if curve_dirs:
+        models = layout.models(dataset)
+        result.append(Stage(f"learning curve{suffix}", [*_module("deep21_tf.apps.learning_curve"),
+                                                        f"--run_dir={models}",
+                                                        *[f"--model_dirs={d}" for d in curve_dirs + [unet]]],
+                            _file(os.path.join(models, CURVE_FILE))))
+    return result
 
 
 def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dict:
@@ -128,7 +150,7 @@ def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dic
     Raises RuntimeError naming the stage (and its exit status) when a stage fails; later stages do not run.
     """
     os.makedirs(s.run_dir, exist_ok=True)
-    times_path = s.path(TIMES_FILE)
+    times_path = s.layout.path(TIMES_FILE)
     times = json.load(open(times_path, encoding="utf-8")) if os.path.isfile(times_path) else {}
     for stage in stages(s):
         if stage.done():
@@ -141,5 +163,5 @@ def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dic
             raise RuntimeError(f"stage '{stage.name}' failed with exit status {status}: {' '.join(stage.command)}")
         times[stage.name] = round(time.perf_counter() - start, 1)
         atomic_write_text(times_path, json.dumps(times, indent=1))
-    log(f"[done] report: {write_report(s.run_dir, times)}")
+    log(f"[done] report: {write_report(s.layout, times)}")
     return times

@@ -21,14 +21,11 @@ from tf_keras_vis.saliency import Saliency
 
 from deep21_tf.data import open_builder
 from deep21_tf.evaluation.data import physical_batches, split_size
-from deep21_tf.evaluation.figures import PARAMETER_LABELS, save_figure  # first: selects the Agg backend
+from deep21_tf.evaluation.figures import salient_pixels, saliency_figure, save_figure
 from deep21_tf.evaluation.trained_model import TrainedModel
+from deep21_tf.run_layout import SALIENCY_FILE, SALIENCY_SUBDIR
 from deep21_tf.util.atomic import atomic_path
 
-import matplotlib.pyplot as plt  # noqa: E402  (isort: skip)
-
-SALIENCY_FILE = "saliency.npz"
-OUTPUT_SUBDIR = "saliency"
 
 
 def saliency_maps(network, maps_normalised: np.ndarray) -> np.ndarray:
@@ -40,31 +37,6 @@ def saliency_maps(network, maps_normalised: np.ndarray) -> np.ndarray:
                                   normalize_map=False)
                          for i in range(network.output_shape[-1])]
     return np.stack(per_parameter, axis=1).astype(np.float32)
-
-
-def salient_pixels(saliency: np.ndarray, threshold: float) -> np.ndarray:
-    """Boolean mask of the pixels whose saliency exceeds `threshold` × the mean over their map (…, H, W)."""
-    return saliency > threshold * saliency.mean(axis=(-2, -1), keepdims=True)
-
-
-def saliency_figure(map_21cm: np.ndarray, saliency: np.ndarray, names, threshold: float, cell_size: float,
-                    title: str = "") -> plt.Figure:
-    """The 21 cm map (H, W) in mK, overlaid with the salient pixels of each parameter (saliency (P, H, W))."""
-    extent = (0.0, map_21cm.shape[0] * cell_size, 0.0, map_21cm.shape[1] * cell_size)
-    figure, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 4.2), constrained_layout=True)
-    for axis, name, grads in zip(np.atleast_1d(axes), names, saliency):
-        shown = axis.imshow(map_21cm.T, origin="lower", extent=extent, cmap="Greys_r")
-        rows, cols = np.nonzero(salient_pixels(grads, threshold))
-        if rows.size:  # a flat saliency map can have no pixel above the threshold
-            strength = grads[rows, cols] / grads.max()
-            axis.scatter((rows + 0.5) * cell_size, (cols + 0.5) * cell_size, s=9, c="red",
-                         alpha=np.clip(0.3 + 0.7 * strength, 0, 1), linewidths=0)
-        label = PARAMETER_LABELS.get(name, name).split(" [")[0]
-        axis.set(title=f"{label}: {rows.size} px > {threshold:g}× mean", xlabel="x [Mpc]", ylabel="y [Mpc]")
-        figure.colorbar(shown, ax=axis, label="δTb [mK]", shrink=0.85)
-    if title:
-        figure.suptitle(title)
-    return figure
 
 
 def run_saliency(model_dir: str, data_dir: str, split: str = "test", num_maps: int = 4, threshold: float = 5.0,
@@ -88,14 +60,14 @@ def run_saliency(model_dir: str, data_dir: str, split: str = "test", num_maps: i
         raise ValueError(f"split {split} holds no maps")
     saliency = saliency_maps(model.network, model.norm.normalize("map_21cm", maps))
     names, cell_size = model.info["parameter_names"], model.info["cell_size"]
-    output_dir = output_dir or os.path.join(model_dir, OUTPUT_SUBDIR)
+    output_dir = output_dir or os.path.join(model_dir, SALIENCY_SUBDIR)
     os.makedirs(output_dir, exist_ok=True)
     files = []
     for index in range(len(maps)):
         files.append(f"fig_saliency_{index}.png")
         title = f"{model.info['dataset']} {split} map {index}, z = {model.info['redshifts'][0]:g}"
-        save_figure(saliency_figure(maps[index, ..., 0], saliency[index], names, threshold, cell_size, title),
-                    os.path.join(output_dir, files[-1]))
+        save_figure(saliency_figure(maps[index:index + 1, ..., 0], saliency[index:index + 1], names, threshold,
+                                    cell_size, title=title), os.path.join(output_dir, files[-1]))
     with atomic_path(os.path.join(output_dir, SALIENCY_FILE)) as temp_path:  # last: its presence means complete
         np.savez(temp_path, maps_21cm_mK=maps, saliency=saliency, parameter_names=np.array(names),
                  redshifts=np.array(model.info["redshifts"]), threshold=threshold, log10_params_true=true,

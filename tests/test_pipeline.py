@@ -64,6 +64,43 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     assert json.loads((run_dir / "stage_times.json").read_text()) == times
 
 
+def test_redshift_study_trains_per_redshift_then_compares(tiny_suite, tmp_path):
+    run_dir = tmp_path / "study"
+    shutil.copytree(tiny_suite, run_dir / "suite")
+    args = ("--flagfile=flags/demo.flags", f"--run_dir={run_dir}", "--redshifts=10,20", f"--train_args={TRAIN_ARGS}",
+            "--astro_encoders=trainable", "--astro_args=--epochs=1", "--notta")
+
+    result = run_cli("deep21_tf.apps.pipeline", *args)
+    # simulate is done; per redshift: tfds build, train + evaluate U-Net and AstroNet, saliency; then the comparison
+    assert result.stdout.count("[skip]") == 1 and result.stdout.count("[run ]") == 2 * 6 + 1
+    for dataset, z in (("z10", "10"), ("z20", "20")):
+        metrics = json.loads((run_dir / dataset / "unet" / "evaluation" / "metrics.json").read_text())
+        assert list(metrics["redshifts"]) == [z] and metrics["dataset"] == dataset
+        assert (run_dir / dataset / "astro_trainable" / "saliency" / "saliency.npz").is_file()
+    assert not (run_dir / "unet").exists()
+
+    study = json.loads((run_dir / "redshift_study.json").read_text())
+    assert study["redshifts"] == [10.0, 20.0] and study["astro_encoder"] == "trainable"
+    for z in ("10", "20"):
+        density = study["density"][z]
+        assert len(density["network"]["crosscorr_mean"]) == len(density["k_mpc^-1"]) == \
+            len(density["wiener"]["transfer_mean"])
+        r2 = study["parameters"][z]["r2_log10"]  # undefined (None) here: the one test simulation has one truth
+        assert sorted(r2) == ["log10_lx", "log10_mturn", "log10_ngamma"]
+        assert all(value is None or np.isfinite(value) for value in r2.values())
+    assert study["density"]["10"] != study["density"]["20"]
+    assert study["saliency_same_box"]  # the test split's first map is the same box at every redshift
+    for figure in ("redshift_power.png", "redshift_r2.png", "redshift_saliency.png"):
+        assert (run_dir / figure).read_bytes().startswith(b"\x89PNG")
+
+    report = (run_dir / "REPORT.md").read_text()
+    for text in ("## Redshift study", "| U-Net, z = 10 |", "| Wiener, z = 20 |", "### AstroNet (trainable encoder) per "
+                 "redshift", "| 20 |", "## Dataset `z10`", "### U-Net: 21 cm → δ", "#### z = 20", "Datasets: `z10`, `z20`"):
+        assert text in report, text
+    for picture in [line[line.index("(") + 1:-1] for line in report.splitlines() if line.startswith("![")]:
+        assert (run_dir / picture).is_file(), picture
+
+
 def history_rows(model_dir) -> list:
     return (model_dir / "history.csv").read_text().strip().splitlines()[1:]
 
@@ -71,6 +108,9 @@ def history_rows(model_dir) -> list:
 @pytest.mark.parametrize("flag, message", [
     ("--learning_curve=0.5,1", "use fractions 0 < f < 1"),
     ("--astro_encoders=melted", "'melted' is not allowed; use frozen and/or trainable"),
+    ("--redshifts=10,12", "--redshifts=10,12: no dataset for z = 12; allowed: 10, 15, 20"),
+    ("--redshifts=10,10", "--redshifts=10,10 repeats a redshift"),
+    ("--dataset=z12", "--dataset=z12 is not allowed; use one of z10, z15, z20, all_z"),
 ])
 def test_pipeline_rejects_bad_study_flags(tmp_path, flag, message):
     result = run_cli("deep21_tf.apps.pipeline", f"--run_dir={tmp_path / 'run'}", flag, check=False)

@@ -57,7 +57,7 @@ def test_each_parameter_gets_its_own_gradient(saliency_dir, trained_astro_dir):
 
 
 def test_salient_pixels_are_those_above_threshold_times_the_mean():
-    from deep21_tf.saliency import salient_pixels
+    from deep21_tf.evaluation.figures import salient_pixels
 
     saliency = np.zeros((1, 2, 4, 4))
     saliency[0, :, 0, 0] = 10.0
@@ -67,12 +67,25 @@ def test_salient_pixels_are_those_above_threshold_times_the_mean():
 
 
 def test_figure_of_a_map_without_salient_pixels():
+    from deep21_tf.evaluation.figures import saliency_figure
     from deep21_tf.plots import figure_to_png
-    from deep21_tf.saliency import saliency_figure
 
-    flat = np.ones((3, 8, 8), np.float32)  # nothing exceeds 5x the mean
-    figure = saliency_figure(np.zeros((8, 8)), flat, ["log10_mturn", "log10_lx", "log10_ngamma"], 5.0, 1.5)
+    flat = np.ones((1, 3, 8, 8), np.float32)  # nothing exceeds 5x the mean
+    figure = saliency_figure(np.zeros((1, 8, 8)), flat, ["log10_mturn", "log10_lx", "log10_ngamma"], 5.0, 1.5)
+    assert len(figure.axes) == 3 + 3  # a panel and a colour bar per parameter
     assert figure_to_png(figure).startswith(b"\x89PNG")
+
+
+def test_saliency_figure_has_a_row_per_map():
+    from deep21_tf.evaluation.figures import saliency_figure
+
+    saliency = np.zeros((2, 3, 8, 8), np.float32)
+    saliency[:, :, 2, 3] = 1.0
+    figure = saliency_figure(np.zeros((2, 8, 8)), saliency, ["log10_mturn", "log10_lx", "log10_ngamma"], 5.0, 1.5,
+                             row_titles=["z = 10", "z = 15"])
+    titles = [axis.get_title() for axis in figure.axes if axis.get_title()]
+    assert len(titles) == 6 and titles[0].startswith("z = 10: ") and titles[3].startswith("z = 15: ")
+    assert all(title.endswith("1 px > 5× mean") for title in titles)
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from typing import Dict, Tuple
 import numpy as np
 import tensorflow_datasets as tfds
 
+from deep21_tf.contracts import DATASET_REDSHIFTS
 from deep21_tf.data.normalization import METADATA_KEY, compute_normalization
 from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
 from deep21_tf.data.suite import Suite, open_suite, read_examples
@@ -41,15 +42,11 @@ class Hi21cmConfig(tfds.core.BuilderConfig):
     redshifts: Tuple[float, ...] = ()
 
 
-def _config(name: str, redshifts: Tuple[float, ...], what: str) -> Hi21cmConfig:
-    return Hi21cmConfig(name=name, redshifts=redshifts, description=f"{what}; maps (H, W, {len(redshifts)}).")
-
-
 BUILDER_CONFIGS = [
-    _config("z10", (10.0,), "z = 10"),
-    _config("z15", (15.0,), "z = 15"),
-    _config("z20", (20.0,), "z = 20"),
-    _config("all_z", (10.0, 15.0, 20.0), "z = 10, 15, 20 as channels"),
+    Hi21cmConfig(name=name, redshifts=redshifts,
+                 description=f"z = {', '.join(f'{z:g}' for z in redshifts)}{' as channels' if len(redshifts) > 1 else ''}"
+                             f"; maps (H, W, {len(redshifts)}).")
+    for name, redshifts in DATASET_REDSHIFTS.items()
 ]
 
 

@@ -1,5 +1,6 @@
 """Evaluation figures in physical units, like the paper's: Fig. 4 (P(k), T(k), r(k)), Fig. 5 (PDF), Fig. 6/8
-(predicted vs true parameters), and prediction panels (21 cm | predicted δ | D4 std) for maps without a truth.
+(predicted vs true parameters), prediction panels (21 cm | predicted δ | D4 std) for maps without a truth, and
+saliency maps (paper Figs. 9–10).
 
 Every function takes the summaries of `deep21_tf.evaluation.metrics` or plain arrays and returns a Figure;
 `save_figure` writes it atomically as PNG.
@@ -37,6 +38,14 @@ def save_figure(figure: plt.Figure, path: str, dpi: int = 100) -> None:
             handle.write(data)
 
 
+def log_k_axis(axis) -> None:
+    """A logarithmic k axis labelled 0.1, 0.2, 0.5, 1, 2 ("3×10⁻¹"-style labels collide within one decade)."""
+    axis.set_xscale("log")
+    axis.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    axis.xaxis.set_minor_formatter(ticker.NullFormatter())
+
+
 def _band(axis, x, mean, std, style, band: bool = True) -> None:
     mean, std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
     axis.plot(x, mean, **style)
@@ -68,10 +77,8 @@ def power_figure(network: dict, wiener: Optional[dict] = None, tta: Optional[dic
     crosscorr.set(xscale="log", xlabel=K_LABEL, ylabel=r"$r(k)$")
     for axis in (transfer, crosscorr):
         axis.axhline(1.0, color="k", linewidth=0.8)
-    for axis in (power, transfer, crosscorr):  # labels 0.1, 0.2, 0.5, 1, 2: "3×10⁻¹" labels collide in one decade
-        axis.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
-        axis.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-        axis.xaxis.set_minor_formatter(ticker.NullFormatter())
+    for axis in (power, transfer, crosscorr):
+        log_k_axis(axis)
     power.legend()
     if title:
         figure.suptitle(title)
@@ -134,6 +141,40 @@ def prediction_panels(map_21cm: np.ndarray, cell_size: float, pred_delta: Option
         shown = axis.imshow(np.asarray(image).T, origin="lower", extent=extent, cmap=cmap)
         axis.set(title=label, xlabel="x [Mpc]", ylabel="y [Mpc]")
         figure.colorbar(shown, ax=axis, label=unit, shrink=0.85)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def salient_pixels(saliency: np.ndarray, threshold: float) -> np.ndarray:
+    """Boolean mask of the pixels whose saliency exceeds `threshold` × the mean over their map (…, H, W)."""
+    return saliency > threshold * saliency.mean(axis=(-2, -1), keepdims=True)
+
+
+def saliency_figure(maps_21cm: np.ndarray, saliency: np.ndarray, names: Sequence[str], threshold: float,
+                    cell_size: float, row_titles: Sequence[str] = (), title: str = "") -> plt.Figure:
+    """Paper Figs. 9–10: each 21 cm map (R, H, W) in mK overlaid with the salient pixels of each parameter
+    (saliency (R, P, H, W)) as red dots, darker where larger; one row per map, one column per parameter.
+
+    cell_size: Mpc per pixel; row_titles: a prefix of each row's panel titles (e.g. its redshift).
+    """
+    rows = len(maps_21cm)
+    extent = (0.0, maps_21cm.shape[1] * cell_size, 0.0, maps_21cm.shape[2] * cell_size)
+    figure, axes = plt.subplots(rows, len(names), figsize=(4.6 * len(names), 4.2 * rows), constrained_layout=True,
+                                squeeze=False)
+    for row in range(rows):
+        prefix = f"{row_titles[row]}: " if row < len(row_titles) else ""
+        for axis, name, grads in zip(axes[row], names, saliency[row]):
+            shown = axis.imshow(maps_21cm[row].T, origin="lower", extent=extent, cmap="Greys_r")
+            xs, ys = np.nonzero(salient_pixels(grads, threshold))
+            if xs.size:  # a flat saliency map can have no pixel above the threshold
+                strength = grads[xs, ys] / grads.max()
+                axis.scatter((xs + 0.5) * cell_size, (ys + 0.5) * cell_size, s=9, c="red",
+                             alpha=np.clip(0.3 + 0.7 * strength, 0, 1), linewidths=0)
+            label = PARAMETER_LABELS.get(name, name).split(" [")[0]
+            axis.set(title=f"{prefix}{label}: {xs.size} px > {threshold:g}× mean", xlabel="x [Mpc]",
+                     ylabel="y [Mpc]")
+            figure.colorbar(shown, ax=axis, label="δTb [mK]", shrink=0.85)
     if title:
         figure.suptitle(title)
     return figure

@@ -23,10 +23,10 @@ from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINIT
                                           compare_to_baseline, parameter_scores)
 from deep21_tf.evaluation.trained_model import TrainedModel
 from deep21_tf.plots import map_panels
+from deep21_tf.run_layout import EVALUATION_SUBDIR
 from deep21_tf.util.atomic import atomic_path, atomic_write_text
 
 METRICS_FILE = "metrics.json"
-OUTPUT_SUBDIR = "evaluation"
 
 
 def evaluate(model_dir: str, data_dir: str, split: str = "test", output_dir: Optional[str] = None,
@@ -40,7 +40,7 @@ def evaluate(model_dir: str, data_dir: str, split: str = "test", output_dir: Opt
     builder = open_builder(data_dir, model.info["dataset"])
     box_length = model.check_dataset(builder)
     split_size(builder, split)
-    output_dir = output_dir or os.path.join(model_dir, OUTPUT_SUBDIR)
+    output_dir = output_dir or os.path.join(model_dir, EVALUATION_SUBDIR)
     os.makedirs(output_dir, exist_ok=True)
     metrics = dict(model=model.kind, model_dir=os.path.abspath(model_dir), output_dir=os.path.abspath(output_dir),
                    dataset=model.info["dataset"], split=split, box_length_mpc=box_length, test_time_augmentation=tta)

@@ -1,0 +1,80 @@
+"""The layout of a pipeline run directory, in one place for the driver, its stages and the report.
+
+    RUN_DIR/suite/                 the 21cmFAST simulations (deep21-simulate)
+    RUN_DIR/tfds/                  the TFDS data dir (tfds build), every dataset config of the run
+    MODELS/unet/                   the U-Net (deep21-train), its evaluation/ (deep21-evaluate)
+    MODELS/astro_{encoder}/        AstroNet with a frozen or trainable U-Net encoder, evaluation/ and saliency/
+    MODELS/unet_train{fraction}/   learning-curve U-Nets on a fraction of the training simulations
+    MODELS/learning_curve.json     the learning curve (and learning_curve.png)
+    RUN_DIR/redshift_study.json    the redshift study (and redshift_{power,r2,saliency}.png), when several datasets ran
+    RUN_DIR/stage_times.json, RUN_DIR/REPORT.md
+
+MODELS is RUN_DIR for a run on one dataset, RUN_DIR/{dataset} (e.g. RUN_DIR/z10) for each redshift of a study.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Tuple
+
+ENCODERS = ("frozen", "trainable")
+TIMES_FILE = "stage_times.json"
+REPORT_FILE = "REPORT.md"
+EVALUATION_SUBDIR = "evaluation"
+METRICS_FILE = "metrics.json"
+SALIENCY_SUBDIR = "saliency"
+SALIENCY_FILE = "saliency.npz"  # written last by deep21-saliency: its presence means complete
+CURVE_FILE = "learning_curve.json"
+CURVE_FIGURE = "learning_curve.png"
+STUDY_FILE = "redshift_study.json"
+STUDY_POWER_FIGURE = "redshift_power.png"
+STUDY_R2_FIGURE = "redshift_r2.png"
+STUDY_SALIENCY_FIGURE = "redshift_saliency.png"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunLayout:
+    """Paths of a run directory holding one dataset (models at the top) or several (one folder each)."""
+
+    run_dir: str
+    datasets: Tuple[str, ...] = ("z15",)
+
+    def __post_init__(self):
+        object.__setattr__(self, "datasets", tuple(self.datasets))
+
+    @property
+    def is_study(self) -> bool:
+        """True when the run trains models on several datasets (a redshift study)."""
+        return len(self.datasets) > 1
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.run_dir, *parts)
+
+    @property
+    def suite(self) -> str:
+        return self.path("suite")
+
+    @property
+    def data_dir(self) -> str:
+        return self.path("tfds")
+
+    def models(self, dataset: str) -> str:
+        """The folder holding the models of `dataset`."""
+        if dataset not in self.datasets:
+            raise ValueError(f"dataset {dataset} is not one of this run's: {', '.join(self.datasets)}")
+        return self.path(dataset) if self.is_study else self.run_dir
+
+    def unet(self, dataset: str) -> str:
+        return os.path.join(self.models(dataset), "unet")
+
+    def astro(self, dataset: str, encoder: str) -> str:
+        return os.path.join(self.models(dataset), f"astro_{encoder}")
+
+    def curve_unet(self, dataset: str, fraction: float) -> str:
+        """The learning curve's U-Net trained on `fraction` of the training simulations."""
+        return os.path.join(self.models(dataset), f"unet_train{fraction:g}")
+
+
+def metrics_path(model_dir: str) -> str:
+    """Where deep21-evaluate writes the metrics of `model_dir` by default."""
+    return os.path.join(model_dir, EVALUATION_SUBDIR, METRICS_FILE)
