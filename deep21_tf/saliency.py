@@ -20,6 +20,7 @@ import tensorflow as tf
 from tf_keras_vis.saliency import Saliency
 
 from deep21_tf.data import open_builder
+from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.data import physical_batches, split_size
 from deep21_tf.evaluation.figures import salient_pixels, saliency_figure, save_figure
 from deep21_tf.evaluation.trained_model import TrainedModel
@@ -54,7 +55,8 @@ def run_saliency(model_dir: str, data_dir: str, split: str = "test", num_maps: i
     model.check_dataset(builder)
     split_size(builder, split)
     batches = physical_batches(builder, split, "astro", num_maps, num_maps, progress)
-    maps, true = next(batches, (None, None))
+    with readable(builder):
+        maps, true = next(batches, (None, None))
     batches.close()
     if maps is None:
         raise ValueError(f"split {split} holds no maps")

@@ -12,8 +12,10 @@ NUM_MAPS = 2
 @pytest.fixture(scope="module")
 def saliency_dir(trained_astro_dir, tiny_data_dir, tmp_path_factory):
     output_dir = tmp_path_factory.mktemp("saliency")
-    run_cli("deep21_tf.apps.saliency", f"--model_dir={trained_astro_dir}", f"--data_dir={tiny_data_dir}",
-            f"--num_maps={NUM_MAPS}", "--threshold=3", f"--output_dir={output_dir}")
+    result = run_cli("deep21_tf.apps.saliency", f"--model_dir={trained_astro_dir}", f"--data_dir={tiny_data_dir}",
+                     f"--num_maps={NUM_MAPS}", "--threshold=3", f"--output_dir={output_dir}")
+    # a quiet start: no TensorFlow/CUDA start-up lines, no warnings TFDS gives about its own internals
+    assert result.stderr.strip() == "", result.stderr
     return output_dir
 
 

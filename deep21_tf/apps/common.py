@@ -6,11 +6,22 @@ import sys
 from typing import Callable, List, NoReturn, Optional, Sequence
 
 
+#: Warnings a library gives about its own internals (TFDS' partial decoding reads its deprecated `.dtype`).
+LIBRARY_INTERNAL_WARNINGS = (".dtype` is deprecated. Please change your code to use NumPy with the field",)
+
+
+def _not_library_internal(record) -> bool:
+    return not any(text in record.getMessage() for text in LIBRARY_INTERNAL_WARNINGS)
+
+
 def quiet_libraries() -> None:
-    """Keep the console for our own messages: absl INFO lines from TFDS/Beam are hidden (warnings still show)."""
+    """Keep the console for our own messages: absl INFO lines from TFDS/Beam are hidden, and so are the warnings
+    libraries give about their own internals (other warnings still show)."""
     from absl import logging
 
     logging.set_verbosity(logging.WARNING)
+    if _not_library_internal not in logging.get_absl_logger().filters:
+        logging.get_absl_logger().addFilter(_not_library_internal)
 
 
 def fail(program: str, message: str) -> NoReturn:

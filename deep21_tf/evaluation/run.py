@@ -18,13 +18,14 @@ import numpy as np
 from deep21_tf.data import load_normalization, open_builder
 from deep21_tf.evaluation import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
+from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.data import physical_batches, split_size
 from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINITIONS, DensityScores,
                                           compare_to_baseline, parameter_scores)
 from deep21_tf.evaluation.trained_model import TrainedModel
 from deep21_tf.plots import map_panels
 from deep21_tf.run_layout import EVALUATION_SUBDIR
-from deep21_tf.util.atomic import atomic_path, atomic_write_text
+from deep21_tf.util.atomic import atomic_path, atomic_write_text, removed_on_error
 
 METRICS_FILE = "metrics.json"
 
@@ -41,9 +42,16 @@ def evaluate(model_dir: str, data_dir: str, split: str = "test", output_dir: Opt
     box_length = model.check_dataset(builder)
     split_size(builder, split)
     output_dir = output_dir or os.path.join(model_dir, EVALUATION_SUBDIR)
-    os.makedirs(output_dir, exist_ok=True)
-    metrics = dict(model=model.kind, model_dir=os.path.abspath(model_dir), output_dir=os.path.abspath(output_dir),
-                   dataset=model.info["dataset"], split=split, box_length_mpc=box_length, test_time_augmentation=tta)
+    with removed_on_error(output_dir), readable(builder):  # a failed evaluation leaves no folder behind
+        os.makedirs(output_dir, exist_ok=True)
+        return _evaluate(model, builder, box_length, split, output_dir, tta, max_maps, batch_size, progress)
+
+
+def _evaluate(model: TrainedModel, builder, box_length: float, split: str, output_dir: str, tta: bool, max_maps,
+              batch_size: int, progress: bool) -> dict:
+    metrics = dict(model=model.kind, model_dir=os.path.abspath(model.model_dir),
+                   output_dir=os.path.abspath(output_dir), dataset=model.info["dataset"], split=split,
+                   box_length_mpc=box_length, test_time_augmentation=tta)
     options = dict(builder=builder, split=split, max_maps=max_maps, batch_size=batch_size, progress=progress)
     if model.kind == "unet":
         metrics["definitions"] = DENSITY_DEFINITIONS

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from deep21_tf.data import load_normalization, make_dataset, open_builder
+from deep21_tf.data.integrity import readable
 from deep21_tf.data.reading import map_shape
 from deep21_tf.data.splits import training_subset
 from deep21_tf.models import build_astronet, build_unet, transfer_encoder
@@ -23,7 +24,7 @@ from deep21_tf.training.resume import TrainingBackup, completed_epochs, restore,
 from deep21_tf.training.schedule import PlateauScheduler
 from deep21_tf.training.settings import TrainSettings
 from deep21_tf.training.strategy import make_strategy
-from deep21_tf.util.atomic import atomic_path, atomic_write_text
+from deep21_tf.util.atomic import atomic_path, atomic_write_text, removed_on_error
 
 #: The epoch log that picks the best network and drives the learning-rate drops: the MSE without the L2 penalty.
 SELECTION_METRIC = "val_mse"
@@ -37,6 +38,13 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
     settings.validate()
     strategy = make_strategy(settings.cpu_replicas)  # first: splitting the CPU must precede TF's initialisation
     builder = open_builder(settings.data_dir, settings.dataset)
+    backup_dir = layout.path(model_dir, layout.BACKUP_DIR)
+    # a run that fails before its first epoch is saved leaves no model dir behind; a damaged shard is one line
+    with removed_on_error(model_dir, keep=lambda: completed_epochs(backup_dir) > 0), readable(builder):
+        return _train(settings, model_dir, overwrite, verbose, strategy, builder)
+
+
+def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: int, strategy, builder) -> dict:
     resumed = layout.prepare(model_dir, dataclasses.asdict(settings), overwrite)
     norm = load_normalization(builder)
     shape = map_shape(builder)

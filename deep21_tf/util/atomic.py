@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
-from typing import Iterator
+from typing import Callable, Iterator
 
 TEMP_MARKER = ".partial-"
 
@@ -51,3 +52,16 @@ def remove_stale_partials(directory: str) -> int:
             os.remove(os.path.join(directory, name))
             removed += 1
     return removed
+
+
+@contextlib.contextmanager
+def removed_on_error(directory: str, keep: Callable[[], bool] = lambda: False) -> Iterator[str]:
+    """Yield `directory`; if the body raises an Exception and the directory did not exist (or was empty) before,
+    remove it, so a failed run leaves nothing behind — unless `keep()` says it now holds work worth resuming."""
+    fresh = not os.path.isdir(directory) or not os.listdir(directory)
+    try:
+        yield directory
+    except Exception:
+        if fresh and os.path.isdir(directory) and not keep():
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
