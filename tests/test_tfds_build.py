@@ -21,7 +21,7 @@ from deep21_tf.data import Hi21cm, load_normalization, open_builder
 from deep21_tf.data.splits import assign_splits, split_counts
 from deep21_tf.data.suite import SuiteError
 from deep21_tf.simulation.manifest import read_manifest
-from tests.conftest import REPO, tfds_build
+from tests.conftest import REPO, TFDS_CLI, run_cli, tfds_build
 
 DUMMY_SUITE = os.path.join(REPO, "datasets", "hi21cm", "dummy_data")
 
@@ -181,7 +181,25 @@ def test_cli_reports_a_corrupt_real_suite_file_and_leaves_data_dir_empty(tiny_su
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     result = tfds_build(suite, str(data_dir), "z15", check=False)
-    assert result.returncode != 0
+    assert result.returncode == 2 and "Traceback" not in result.stderr
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("deep21_tf.data.suite.SuiteError: ") and path in last_line and reason in last_line
+    assert last_line.startswith("tfds build: error: ") and path in last_line and reason in last_line
     assert os.listdir(data_dir) == []
+
+
+def test_cli_without_manual_dir_says_what_to_pass(tmp_path):
+    result = run_cli(TFDS_CLI, "build", "datasets/hi21cm", f"--data_dir={tmp_path / 'data'}", "--config=z15",
+                     check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("tfds build: error: no --manual_dir given: ") and "deep21-simulate" in last_line
+
+
+@pytest.mark.slow
+def test_a_build_removes_what_killed_builds_left(tiny_suite, tmp_path):
+    data_dir = tmp_path / "data"
+    killed = data_dir / "hi21cm" / "z15" / f"incomplete.ABC123_{Hi21cm.VERSION}"
+    killed.mkdir(parents=True)
+    (killed / "hi21cm-train.tfrecord-00000-of-00001").write_bytes(b"half a shard")
+    tfds_build(tiny_suite, str(data_dir), "z15")
+    assert os.listdir(data_dir / "hi21cm" / "z15") == [str(Hi21cm.VERSION)]

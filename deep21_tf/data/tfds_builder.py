@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import sys
 from typing import Dict, Tuple
 
 import numpy as np
 import tensorflow_datasets as tfds
+from tensorflow_datasets.core.constants import INCOMPLETE_PREFIX
 
 from deep21_tf.contracts import DATASET_REDSHIFTS
 from deep21_tf.data.normalization import METADATA_KEY, compute_normalization
 from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
-from deep21_tf.data.suite import Suite, open_suite, read_examples
+from deep21_tf.data.suite import Suite, SuiteError, open_suite, read_examples
 from deep21_tf.simulation.config import PARAMETER_NAMES, PARAMETER_UNITS
 from deep21_tf.simulation.manifest import manifest_path
 from deep21_tf.util.paths import BUILDER_SOURCE_DIR
 
 NAME = "hi21cm"
+#: TFDS' command-line package (`tfds build` runs from it).
+TFDS_CLI_PACKAGE = "tensorflow_datasets.scripts.cli"
 
 SUITE_INSTRUCTIONS = """\
 The manual dir is a simulation suite made by the simulation stage (manifest.json + one sim_NNNNN.h5 per
@@ -48,6 +53,13 @@ BUILDER_CONFIGS = [
                              f"; maps (H, W, {len(redshifts)}).")
     for name, redshifts in DATASET_REDSHIFTS.items()
 ]
+
+
+def _under_tfds_cli() -> bool:
+    """True inside TFDS' own command line (`tfds build` or `python -m tensorflow_datasets.scripts.cli.main`)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    return os.path.basename(sys.argv[0]) == "tfds" or (spec is not None and spec.name.startswith(TFDS_CLI_PACKAGE))
 
 
 class Hi21cm(tfds.core.GeneratorBasedBuilder):
@@ -90,12 +102,29 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
         )
 
     def download_and_prepare(self, *, download_config=None, **kwargs):
-        """Check the suite before TFDS writes anything to data_dir, then build as usual."""
+        """Check the suite before TFDS writes anything to data_dir, build as usual, then remove what killed builds
+        of this config left behind. Under `tfds build` a bad suite is one line on stderr and exit status 2."""
         manual_dir = download_config.manual_dir if download_config else None
         overwrite = download_config is not None and download_config.download_mode.overwrite_dataset
-        if manual_dir and (overwrite or not self.is_prepared()):
-            self._open_suite(manual_dir)
+        if overwrite or not self.is_prepared():
+            try:
+                if not manual_dir:
+                    raise SuiteError("no --manual_dir given: " + " ".join(SUITE_INSTRUCTIONS.split()))
+                self._open_suite(manual_dir)
+            except (SuiteError, SplitError) as error:
+                if _under_tfds_cli():
+                    sys.stderr.write(f"tfds build: error: {error}\n")
+                    sys.exit(2)
+                raise
         super().download_and_prepare(download_config=download_config, **kwargs)
+        self._remove_killed_builds()
+
+    def _remove_killed_builds(self) -> None:
+        """Delete the `incomplete.*` folders a killed `tfds build` of this config and version left beside it."""
+        config_dir = os.path.dirname(os.fspath(self.data_dir))
+        for name in os.listdir(config_dir):
+            if name.startswith(INCOMPLETE_PREFIX) and name.endswith(f"_{self.VERSION}"):
+                shutil.rmtree(os.path.join(config_dir, name), ignore_errors=True)
 
     def _open_suite(self, manual_dir) -> Tuple[Suite, Dict[str, Tuple[str, ...]]]:
         """The checked suite and its {split: sim_ids}; raises SuiteError / SplitError naming the file."""
