@@ -1,7 +1,24 @@
-"""The project's shared vocabulary, importable without TensorFlow: dataset configs and the redshifts they hold."""
+"""The project's shared vocabulary, importable without TensorFlow: one home for every rule several stages obey.
+
+Parameters, dataset configs and their redshifts, model kinds and what each predicts, the map-size rule of the
+U-Net, the k bands of the headline scores, the split fractions and the batch size of inference.
+"""
 from __future__ import annotations
 
 from typing import Dict, Sequence, Tuple
+
+#: The three astrophysical parameters (paper Table I) as log10 of their physical values, in the order used
+#: everywhere (manifest, simulation files, datasets, models).
+PARAMETER_NAMES = ("log10_mturn", "log10_lx", "log10_ngamma")
+#: Physical units of 10**parameter.
+PARAMETER_UNITS = {"log10_mturn": "Msun", "log10_lx": "erg s^-1 (Msun/yr)^-1", "log10_ngamma": "photons per baryon"}
+LOG10_PREFIX = "log10_"
+
+
+def bare_name(parameter: str) -> str:
+    """The physical parameter a log10 name stands for: log10_mturn → mturn."""
+    return parameter[len(LOG10_PREFIX):] if parameter.startswith(LOG10_PREFIX) else parameter
+
 
 #: The hi21cm dataset configs: name → redshifts packed as channels, in increasing order.
 DATASET_REDSHIFTS: Dict[str, Tuple[float, ...]] = {
@@ -12,6 +29,23 @@ DATASET_REDSHIFTS: Dict[str, Tuple[float, ...]] = {
 }
 #: The single-redshift configs, keyed by their redshift (a redshift study trains one model per entry).
 SINGLE_REDSHIFT_DATASETS: Dict[float, str] = {zs[0]: name for name, zs in DATASET_REDSHIFTS.items() if len(zs) == 1}
+
+#: The model kinds and the dataset field each predicts: the U-Net δ maps, AstroNet the log10 parameters.
+MODEL_TARGET_FIELD = {"unet": "density", "astro": "log10_params"}
+MODEL_KINDS = tuple(MODEL_TARGET_FIELD)
+#: Where AstroNet's encoder comes from: the trained U-Net's, kept frozen or trained on, or a fresh one.
+ENCODERS = ("frozen", "trainable", "scratch")
+#: The encoders taken from a trained U-Net (the pipeline's AstroNets; paper Sec. IV.3).
+TRANSFER_ENCODERS = ENCODERS[:2]
+#: Map sides must be multiples of this: the U-Net halves them three times.
+SIZE_MULTIPLE = 8
+#: Maps per inference batch (evaluation, prediction, test-time averaging).
+INFERENCE_BATCH_SIZE = 16
+
+#: k bands (Mpc⁻¹) of the paper's headline figures — T and r within 5 % to k ≈ 0.7 and 8 % to k ≈ 2 — followed
+#: in TensorBoard during training and reported by evaluation.
+K_BANDS = ((0.0, 0.7), (0.7, 2.0))
+HEADLINE_K_LIMITS = tuple(high for _, high in K_BANDS)
 
 
 def redshift_datasets(redshifts: Sequence[float]) -> Tuple[str, ...]:

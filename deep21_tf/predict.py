@@ -20,9 +20,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 import h5py
 import numpy as np
 
-from deep21_tf.evaluation.figures import prediction_panels
-from deep21_tf.plots import figure_to_png
-from deep21_tf.simulation.config import PARAMETER_UNITS
+from deep21_tf.contracts import INFERENCE_BATCH_SIZE, PARAMETER_UNITS, SIZE_MULTIPLE, bare_name
+from deep21_tf.data.normalization import Normalization
+from deep21_tf.figures import figure_to_png, prediction_panels
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_path
 
@@ -38,19 +38,17 @@ WARN_MEAN_STDS = 5.0
 WARN_SPREAD_FACTOR = 10.0
 #: Warn when --cell_size differs from the training maps' pixel size by more than this fraction.
 WARN_CELL_SIZE_FRACTION = 0.1
-#: Downsampling of the U-Net (three 2x2 max-pools): map sides must be multiples of it.
-SIZE_MULTIPLE = 8
 
 
 class InputError(ValueError):
     """Unusable input, output path or model dir; the message names the problem and what is allowed."""
 
 
-def read_model_dir(model_dir: str) -> Tuple[dict, dict]:
-    """model_info.json and normalization.json of `model_dir`, after checking it holds a trained network."""
+def read_model_dir(model_dir: str) -> Tuple[dict, Normalization]:
+    """model_info.json and the normalisation of `model_dir`, after checking it holds a trained network."""
     try:
         info = layout.read_json(model_dir, layout.INFO_FILE)
-        norm = layout.read_json(model_dir, layout.NORMALIZATION_FILE)
+        norm = Normalization.from_dict(layout.read_json(model_dir, layout.NORMALIZATION_FILE))
     except FileNotFoundError as error:
         raise InputError(f"--model_dir: {error}; train one with deep21-train") from None
     if not os.path.isfile(layout.path(model_dir, layout.EXPORTED_FILE)):
@@ -152,9 +150,9 @@ def as_stack(array: np.ndarray, info: dict) -> np.ndarray:
     return stack.astype(np.float32)
 
 
-def input_warnings(stack: np.ndarray, norm: dict, info: dict, cell_size: Optional[float] = None) -> List[str]:
+def input_warnings(stack: np.ndarray, norm: Normalization, info: dict, cell_size: Optional[float] = None) -> List[str]:
     """Warnings when the maps (N, H, W, C) or `cell_size` (Mpc) look unlike the training data."""
-    mean, std = np.asarray(norm["map_21cm_mean"]), np.asarray(norm["map_21cm_std"])
+    mean, std = np.asarray(norm.map_21cm_mean), np.asarray(norm.map_21cm_std)
     means, spreads = stack.mean(axis=(1, 2), dtype=np.float64), stack.std(axis=(1, 2), dtype=np.float64)
     far = np.abs(means - mean) > WARN_MEAN_STDS * std
     ratio = spreads / std
@@ -211,7 +209,7 @@ def output_files(output: str, kind: str, tta: bool, png: Optional[str]) -> Dict[
 
 def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[str] = None,
                    png: Optional[str] = None, tta: bool = False, cell_size: Optional[float] = None,
-                   batch_size: int = 16, warn: Callable[[str], None] = lambda message: None) -> dict:
+                   batch_size: int = INFERENCE_BATCH_SIZE, warn: Callable[[str], None] = lambda message: None) -> dict:
     """Check everything, predict, write the files; return a summary. InputError (a ValueError) says what is wrong."""
     if batch_size < 1:
         raise InputError(f"--batch_size={batch_size} must be >= 1")
@@ -227,7 +225,7 @@ def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[s
     from deep21_tf.util.quiet import start_tensorflow_quietly
 
     start_tensorflow_quietly()
-    from deep21_tf.evaluation.trained_model import TrainedModel
+    from deep21_tf.training.trained_model import TrainedModel
 
     model = TrainedModel.load(model_dir)
     prediction, std = model.predict_tta(stack, batch_size) if tta else (model.predict(stack, batch_size), None)
@@ -250,7 +248,7 @@ def _parameter_report(log10_params: np.ndarray, std: Optional[np.ndarray], info:
                       model_dir: str) -> dict:
     """JSON-friendly parameters per map: log10 (keyed by the log10 names) and physical (keyed by the bare names)."""
     names = info["parameter_names"]
-    bare = [name[len("log10_"):] for name in names]
+    bare = [bare_name(name) for name in names]
     maps = []
     for index, values in enumerate(np.asarray(log10_params, np.float64)):
         entry = {"log10": dict(zip(names, values.tolist())), "physical": dict(zip(bare, (10.0 ** values).tolist()))}
@@ -281,7 +279,7 @@ def _png_writer(map_21cm: np.ndarray, prediction: np.ndarray, std: Optional[np.n
         figure = prediction_panels(map_21cm, cell_size, prediction[..., 0], None if std is None else std[0, ..., 0],
                                    title=f"map 0, z = {info['redshifts'][0]:g}")
     else:
-        values = "\n".join(f"{name[len('log10_'):]} = {10.0 ** value:.3g} {PARAMETER_UNITS[name]}"
+        values = "\n".join(f"{bare_name(name)} = {10.0 ** value:.3g} {PARAMETER_UNITS[name]}"
                             for name, value in zip(info["parameter_names"], np.asarray(prediction, np.float64)))
         figure = prediction_panels(map_21cm, cell_size, title=f"map 0\n{values}")
     data = figure_to_png(figure, dpi=100)

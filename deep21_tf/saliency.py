@@ -22,9 +22,9 @@ from tf_keras_vis.saliency import Saliency
 from deep21_tf.data import open_builder
 from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.data import physical_batches, split_size
-from deep21_tf.evaluation.figures import salient_pixels, saliency_figure, save_figure
-from deep21_tf.evaluation.trained_model import TrainedModel
-from deep21_tf.run_layout import SALIENCY_FILE, SALIENCY_SUBDIR
+from deep21_tf.figures import salient_pixels, saliency_figure, save_figure
+from deep21_tf.training.trained_model import TrainedModel
+from deep21_tf.driver.layout import SALIENCY_FILE, SALIENCY_SUBDIR
 from deep21_tf.util.atomic import atomic_path
 
 

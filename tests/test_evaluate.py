@@ -55,7 +55,7 @@ def test_parameter_scores_r2_and_the_undefined_case():
 
 
 def test_d4_average_maps_predictions_back_and_measures_their_spread():
-    from deep21_tf.evaluation.tta import d4_average
+    from deep21_tf.data.d4 import d4_average
 
     maps = np.random.default_rng(0).normal(size=(2, 8, 8, 1)).astype(np.float32)
     mean, std = d4_average(lambda x: 2 * x, maps)  # an equivariant "network": every copy agrees once mapped back
@@ -115,7 +115,7 @@ def test_unet_evaluation_with_tta_against_the_wiener_baseline(trained_unet_dir, 
 def check_transfer_against_the_stats_package(model_dir, data_dir, network):
     """The streamed T(k) and r(k) equal those of `deep21_tf.stats` on the model's predictions of the whole split."""
     from deep21_tf.data import load_normalization, make_dataset
-    from deep21_tf.evaluation.trained_model import TrainedModel
+    from deep21_tf.training.trained_model import TrainedModel
     from deep21_tf.stats import cross_correlation, transfer_function
 
     norm = load_normalization(data_dir, "z15")

@@ -9,6 +9,8 @@ import keras
 import numpy as np
 import pytest
 
+from deep21_tf.contracts import PARAMETER_NAMES
+from deep21_tf.data.normalization import Normalization
 from deep21_tf.predict import input_warnings
 from deep21_tf.training import model_dir as layout
 from tests.conftest import run_cli
@@ -39,7 +41,7 @@ def test_unet_stack_gives_delta_in_the_inputs_shape_as_the_exported_model(traine
 
 @pytest.mark.slow
 def test_unet_takes_a_larger_map_with_tta_and_warns_about_the_pixel_size(trained_unet_dir, tiny_maps_mK, tmp_path):
-    from deep21_tf.evaluation.trained_model import TrainedModel
+    from deep21_tf.training.trained_model import TrainedModel
 
     big = np.block([[tiny_maps_mK[0], tiny_maps_mK[1]], [tiny_maps_mK[2], tiny_maps_mK[3]]])  # a 64x64 map
     np.savez(tmp_path / "big.npz", sky=big)
@@ -78,7 +80,9 @@ def test_astronet_writes_log10_and_physical_parameters(trained_astro_dir, tiny_m
 
 
 def test_warnings_for_maps_unlike_the_training_data():
-    norm = {"map_21cm_mean": [-100.0], "map_21cm_std": [10.0]}
+    norm = Normalization(redshifts=(15.0,), map_21cm_mean=(-100.0,), map_21cm_std=(10.0,), density_mean=(0.0,),
+                         density_std=(1.0,), parameter_names=PARAMETER_NAMES, log10_params_mean=(8.5, 40.5, 3.5),
+                         log10_params_std=(0.3, 0.3, 0.3), train_sim_ids=("sim_00000",))
     info = {"cell_size": 1.5, "redshifts": [15.0]}
     rng = np.random.default_rng(0)
     good = (-100 + 10 * rng.normal(size=(2, 16, 16, 1))).astype(np.float32)

@@ -42,7 +42,7 @@ def test_each_parameter_gets_its_own_gradient(saliency_dir, trained_astro_dir):
     """tf-keras-vis' maps equal |∂ p̂_i/∂x| from a plain GradientTape, parameter by parameter (nothing accumulated)."""
     import tensorflow as tf
 
-    from deep21_tf.evaluation.trained_model import TrainedModel
+    from deep21_tf.training.trained_model import TrainedModel
     from deep21_tf.saliency import saliency_maps
 
     with np.load(saliency_dir / "saliency.npz") as data:
@@ -59,7 +59,7 @@ def test_each_parameter_gets_its_own_gradient(saliency_dir, trained_astro_dir):
 
 
 def test_salient_pixels_are_those_above_threshold_times_the_mean():
-    from deep21_tf.evaluation.figures import salient_pixels
+    from deep21_tf.figures import salient_pixels
 
     saliency = np.zeros((1, 2, 4, 4))
     saliency[0, :, 0, 0] = 10.0
@@ -69,8 +69,8 @@ def test_salient_pixels_are_those_above_threshold_times_the_mean():
 
 
 def test_figure_of_a_map_without_salient_pixels():
-    from deep21_tf.evaluation.figures import saliency_figure
-    from deep21_tf.plots import figure_to_png
+    from deep21_tf.figures import saliency_figure
+    from deep21_tf.figures import figure_to_png
 
     flat = np.ones((1, 3, 8, 8), np.float32)  # nothing exceeds 5x the mean
     figure = saliency_figure(np.zeros((1, 8, 8)), flat, ["log10_mturn", "log10_lx", "log10_ngamma"], 5.0, 1.5)
@@ -79,7 +79,7 @@ def test_figure_of_a_map_without_salient_pixels():
 
 
 def test_saliency_figure_has_a_row_per_map():
-    from deep21_tf.evaluation.figures import saliency_figure
+    from deep21_tf.figures import saliency_figure
 
     saliency = np.zeros((2, 3, 8, 8), np.float32)
     saliency[:, :, 2, 3] = 1.0

@@ -9,7 +9,8 @@ import h5py
 import numpy as np
 import pytest
 
-from deep21_tf.simulation.config import MAX_TRAINING_SEED, PARAMETER_NAMES, ConfigError, SuiteConfig
+from deep21_tf.contracts import PARAMETER_NAMES
+from deep21_tf.simulation.config import MAX_TRAINING_SEED, ConfigError, SuiteConfig
 from deep21_tf.simulation.design import draw_design
 from deep21_tf.simulation.manifest import SuiteMismatchError, open_or_create_suite, read_manifest
 from deep21_tf.simulation.slabs import project_slabs

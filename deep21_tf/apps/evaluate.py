@@ -17,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
+from deep21_tf.contracts import INFERENCE_BATCH_SIZE  # noqa: E402
 from deep21_tf.util.text import format_number  # noqa: E402
 
 PROGRAM = "deep21-evaluate"
@@ -27,7 +28,7 @@ flags.DEFINE_string("split", "test", "Dataset split to score (test, validation, 
 flags.DEFINE_string("output_dir", None, "Where metrics.json and the figures go (default MODEL_DIR/evaluation).")
 flags.DEFINE_bool("tta", False, "Also score the D4 test-time average (8 symmetric copies of each map).")
 flags.DEFINE_integer("max_maps", None, "Score at most this many maps (default: the whole split).", lower_bound=1)
-flags.DEFINE_integer("batch_size", 16, "Maps per prediction batch.", lower_bound=1)
+flags.DEFINE_integer("batch_size", INFERENCE_BATCH_SIZE, "Maps per prediction batch.", lower_bound=1)
 flags.DEFINE_bool("progress", True, "Show progress bars.")
 flags.mark_flags_as_required(["model_dir", "data_dir"])
 

@@ -19,7 +19,7 @@ flags.mark_flag_as_required("run_dir")
 
 def main(argv):
     def work():
-        from deep21_tf.learning_curve import write_learning_curve
+        from deep21_tf.driver.learning_curve import write_learning_curve
 
         if len(FLAGS.model_dirs) < 2:
             raise ValueError(f"--model_dirs names {len(FLAGS.model_dirs)} model directories: give at least 2")

@@ -15,7 +15,7 @@ from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import fail, parse_floats  # noqa: E402
 from deep21_tf.contracts import DATASET_REDSHIFTS, redshift_datasets  # noqa: E402
-from deep21_tf.pipeline import PipelineSettings, run_pipeline  # noqa: E402
+from deep21_tf.driver.stages import PipelineSettings, run_pipeline  # noqa: E402
 
 PROGRAM = "deep21-pipeline"
 FLAGS = flags.FLAGS

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
+from deep21_tf.contracts import INFERENCE_BATCH_SIZE  # noqa: E402
 
 PROGRAM = "deep21-predict"
 FLAGS = flags.FLAGS
@@ -30,7 +31,7 @@ flags.DEFINE_string("output", None, "Where the prediction goes: .npy (U-Net δ) 
 flags.DEFINE_string("png", None, "Optional PNG of the first map and its prediction.")
 flags.DEFINE_bool("tta", False, "Average the predictions over the 8 D4 transforms and write their std.")
 flags.DEFINE_float("cell_size", None, "Pixel size of your maps in Mpc (checked against the training maps').")
-flags.DEFINE_integer("batch_size", 16, "Maps per prediction batch.", lower_bound=1)
+flags.DEFINE_integer("batch_size", INFERENCE_BATCH_SIZE, "Maps per prediction batch.", lower_bound=1)
 flags.mark_flags_as_required(["input", "output"])
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from absl import app, flags
 
 from deep21_tf.apps.common import run_work
-from deep21_tf.run_layout import ENCODERS
+from deep21_tf.contracts import TRANSFER_ENCODERS
 
 PROGRAM = "deep21-redshift-study"
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "The pipeline run directory (models of dataset D in RUN_DIR/D).")
 flags.DEFINE_list("datasets", None, "The single-redshift datasets of the run, e.g. z10,z15,z20 (at least 2).")
-flags.DEFINE_enum("astro_encoder", None, ENCODERS, "The AstroNet to compare (and whose saliency to show); "
+flags.DEFINE_enum("astro_encoder", None, TRANSFER_ENCODERS, "The AstroNet to compare (and whose saliency to show); "
                   "unset: the U-Nets only.")
 flags.mark_flags_as_required(["run_dir", "datasets"])
 
@@ -24,8 +24,8 @@ flags.mark_flags_as_required(["run_dir", "datasets"])
 def main(argv):
     def work():
         from deep21_tf.contracts import SINGLE_REDSHIFT_DATASETS
-        from deep21_tf.redshift_study import write_study
-        from deep21_tf.run_layout import RunLayout
+        from deep21_tf.driver.redshift_study import write_study
+        from deep21_tf.driver.layout import RunLayout
 
         allowed = list(SINGLE_REDSHIFT_DATASETS.values())
         unknown = [d for d in FLAGS.datasets if d not in allowed]

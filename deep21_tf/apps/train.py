@@ -16,7 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
-from deep21_tf.training.settings import ENCODERS, MODELS, TrainSettings  # noqa: E402
+from deep21_tf.contracts import ENCODERS, MODEL_KINDS  # noqa: E402
+from deep21_tf.training.settings import TrainSettings  # noqa: E402
 
 PROGRAM = "deep21-train"
 FLAGS = flags.FLAGS
@@ -53,7 +54,7 @@ for _field in dataclasses.fields(TrainSettings):
     _default = None if _field.default is dataclasses.MISSING else _field.default
     _kind = {"model": None, "encoder": None}.get(_field.name, type(_default) if _default is not None else str)
     if _field.name == "model":
-        flags.DEFINE_enum("model", _default, MODELS, HELP["model"])
+        flags.DEFINE_enum("model", _default, MODEL_KINDS, HELP["model"])
     elif _field.name == "encoder":
         flags.DEFINE_enum("encoder", _default, ENCODERS, HELP["encoder"])
     else:

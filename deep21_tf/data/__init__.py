@@ -1,15 +1,22 @@
-"""Data stage: the hi21cm TFDS builder, the D4 group, normalisation, and the tf.data input pipeline.
+"""Data stage: the hi21cm TFDS builder, the D4 group, normalisation, splits, and the tf.data input pipeline.
 
+    from deep21_tf.data import load_normalization, make_dataset
     ds = make_dataset(DATA_DIR, "z15", "train", target="unet", augment="random", batch_size=30, shuffle_buffer=1000)
     norm = load_normalization(DATA_DIR, "z15")
 
-Importing this package registers the builder, so ``tfds.builder("hi21cm/z15", data_dir=DATA_DIR)`` works too.
+The names below load their module (and TensorFlow) on first use, so the pure-numpy modules (`normalization`,
+`splits`, `suite`) import without TensorFlow. Importing `deep21_tf.data.tfds_builder` registers the builder, so
+``tfds.builder("hi21cm/z15", data_dir=DATA_DIR)`` works too.
 """
-from deep21_tf.data.d4 import D4_SIZE
-from deep21_tf.data.normalization import Normalization
-from deep21_tf.data.pipeline import AUGMENTATIONS, TARGETS, make_dataset
-from deep21_tf.data.reading import load_normalization, open_builder
-from deep21_tf.data.tfds_builder import Hi21cm
+import importlib
 
-__all__ = ["AUGMENTATIONS", "D4_SIZE", "Hi21cm", "Normalization", "TARGETS", "load_normalization", "make_dataset",
-           "open_builder"]
+_HOMES = {"AUGMENTATIONS": "tfdata", "make_dataset": "tfdata", "D4_SIZE": "d4", "Normalization": "normalization",
+          "load_normalization": "reading", "open_builder": "reading", "Hi21cm": "tfds_builder"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

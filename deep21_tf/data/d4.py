@@ -6,6 +6,8 @@ and TensorFlow tensors (k an int or an int32 scalar tensor), and give identical 
 """
 from __future__ import annotations
 
+from typing import Callable, Tuple
+
 import numpy as np
 import tensorflow as tf
 
@@ -71,3 +73,20 @@ def all_transforms(x):
     if isinstance(x, np.ndarray):
         return np.stack([apply(x, k) for k in range(D4_SIZE)])
     return tf.stack([apply(x, k) for k in range(D4_SIZE)])
+
+
+def d4_average(predict: Callable[[np.ndarray], np.ndarray], maps: np.ndarray,
+               spatial_output: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+    """Mean and per-element standard deviation (ddof 0) of `predict` over the 8 D4 transforms of `maps`.
+
+    maps: (N, H, W, C). predict: maps → outputs, in the same units the outputs are returned in. With
+    `spatial_output` (δ maps (N, H, W, C')), each prediction is inverse-transformed back onto the input map
+    before averaging, so the std is a per-pixel uncertainty map; otherwise the outputs (e.g. parameters (N, P))
+    are invariant quantities and are averaged as they are.
+    """
+    predictions = []
+    for k in range(D4_SIZE):
+        predicted = np.asarray(predict(np.ascontiguousarray(apply(maps, k))), dtype=np.float64)
+        predictions.append(apply_inverse(predicted, k) if spatial_output else predicted)
+    stacked = np.stack(predictions)
+    return stacked.mean(axis=0), stacked.std(axis=0)

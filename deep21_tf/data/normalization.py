@@ -13,8 +13,8 @@ from typing import Iterable, Sequence, Tuple
 
 import numpy as np
 
+from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.data.suite import read_maps
-from deep21_tf.simulation.config import PARAMETER_NAMES
 
 #: Normalised quantities and the names of their statistics in `Normalization`.
 FIELDS = ("map_21cm", "density", "log10_params")

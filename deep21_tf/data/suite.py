@@ -13,7 +13,8 @@ from typing import Dict, Iterator, Sequence, Tuple
 import h5py
 import numpy as np
 
-from deep21_tf.simulation.config import PARAMETER_NAMES, SuiteConfig
+from deep21_tf.contracts import PARAMETER_NAMES
+from deep21_tf.simulation.config import SuiteConfig
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, redshift_group, simulation_path
 

@@ -3,8 +3,7 @@
     from deep21_tf.evaluation.run import evaluate
     metrics = evaluate(MODEL_DIR, DATA_DIR, split="test", tta=True)
 
-Modules: `trained_model` (a model dir predicting in physical units, any map size the network takes), `tta`
-(D4 test-time averaging), `data` (dataset batches in mK and δ), `baseline` (Wiener filter), `metrics` (P(k), T(k),
-r(k), PDF, MSE, R²), `figures` (the paper's figures), `run` (the whole evaluation and its files). The package
-imports nothing itself, so `figures` loads without TensorFlow.
+Modules: `data` (dataset batches in mK and δ), `baseline` (Wiener filter), `metrics` (P(k), T(k), r(k), PDF, MSE,
+R²), `run` (the whole evaluation and its files). The model it scores is a `deep21_tf.training.trained_model`
+(D4 test-time averaging: `deep21_tf.data.d4.d4_average`); its figures come from `deep21_tf.figures`.
 """

@@ -5,11 +5,9 @@ from typing import Iterator, Optional, Tuple
 
 import numpy as np
 
+from deep21_tf.contracts import MODEL_TARGET_FIELD
 from deep21_tf.data import load_normalization, make_dataset
 from deep21_tf.util.progress import progress_bar
-
-#: The normalised field that `make_dataset` pairs with the 21 cm maps, per target.
-TARGET_FIELD = {"unet": "density", "astro": "log10_params"}
 
 
 def split_size(builder, split: str) -> int:
@@ -34,7 +32,7 @@ def physical_batches(builder, split: str, target: str, batch_size: int, max_maps
     with progress_bar(total, f"{split} maps", enabled=progress) as bar:
         for maps, targets in dataset.as_numpy_iterator():
             maps, targets = maps[:total - bar.n], targets[:total - bar.n]
-            yield norm.denormalize("map_21cm", maps), norm.denormalize(TARGET_FIELD[target], targets)
+            yield norm.denormalize("map_21cm", maps), norm.denormalize(MODEL_TARGET_FIELD[target], targets)
             bar.update(len(maps))
             if bar.n >= total:
                 return

@@ -11,10 +11,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from deep21_tf.contracts import HEADLINE_K_LIMITS
 from deep21_tf.stats import mean_and_std, pdf, pdf_distance, power_spectrum, r2_score
-
-#: k limits (Mpc⁻¹) of the paper's headline figures: T and r within 5 % to k ≈ 0.7 and 8 % to k ≈ 2.
-HEADLINE_K_LIMITS = (0.7, 2.0)
 
 #: What the keys of a density evaluation mean (written into metrics.json).
 DENSITY_DEFINITIONS = {

@@ -15,23 +15,24 @@ from typing import Optional
 
 import numpy as np
 
+from deep21_tf.contracts import INFERENCE_BATCH_SIZE
 from deep21_tf.data import load_normalization, open_builder
-from deep21_tf.evaluation import figures
+from deep21_tf import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
 from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.data import physical_batches, split_size
 from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINITIONS, DensityScores,
                                           compare_to_baseline, parameter_scores)
-from deep21_tf.evaluation.trained_model import TrainedModel
-from deep21_tf.plots import map_panels
-from deep21_tf.run_layout import EVALUATION_SUBDIR
+from deep21_tf.training.trained_model import TrainedModel
+from deep21_tf.figures import map_panels
+from deep21_tf.driver.layout import EVALUATION_SUBDIR
 from deep21_tf.util.atomic import atomic_path, atomic_write_text, removed_on_error
 
 METRICS_FILE = "metrics.json"
 
 
 def evaluate(model_dir: str, data_dir: str, split: str = "test", output_dir: Optional[str] = None,
-             tta: bool = False, max_maps: Optional[int] = None, batch_size: int = 16, progress: bool = True) -> dict:
+             tta: bool = False, max_maps: Optional[int] = None, batch_size: int = INFERENCE_BATCH_SIZE, progress: bool = True) -> dict:
     """Score the model of `model_dir` on `split` of its dataset in `data_dir`; write the files into `output_dir`
     (default MODEL_DIR/evaluation) and return the metrics. ValueError/FileNotFoundError say what is wrong.
     """

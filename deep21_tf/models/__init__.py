@@ -1,7 +1,16 @@
-"""The paper's networks in Keras 3: unit layer and blocks, the shared encoder, the U-Net and AstroNet."""
-from deep21_tf.models.astronet import build_astronet
-from deep21_tf.models.encoder import build_encoder
-from deep21_tf.models.transfer import transfer_encoder
-from deep21_tf.models.unet import build_unet
+"""The paper's networks in Keras 3: unit layer and blocks, the shared encoder, the U-Net and AstroNet.
 
-__all__ = ["build_astronet", "build_encoder", "build_unet", "transfer_encoder"]
+The builders load their module (and Keras) on first use; `deep21_tf.models.validation` imports without either.
+"""
+import importlib
+
+_HOMES = {"build_astronet": "astronet", "build_encoder": "encoder", "transfer_encoder": "transfer",
+          "build_unet": "unet"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

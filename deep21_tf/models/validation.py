@@ -4,19 +4,19 @@ from __future__ import annotations
 import math
 import operator
 
-#: The encoder halves height and width three times (three 2x2 max-pools).
-DOWNSAMPLING = 8
+from deep21_tf.contracts import SIZE_MULTIPLE
 
 
 def check_input_shape(input_shape) -> tuple[int, int, int]:
-    """Return `input_shape` as `(H, W, C)` ints; H and W must be multiples of 8 (at least 8) and C at least 1."""
+    """Return `input_shape` as `(H, W, C)` ints; H and W must be multiples of SIZE_MULTIPLE (the encoder halves
+    them three times) and C at least 1."""
     try:
         height, width, channels = (operator.index(size) for size in input_shape)
     except (TypeError, ValueError):
         raise ValueError(f"input_shape must be (height, width, channels) integers, got {input_shape!r}") from None
-    if height < DOWNSAMPLING or width < DOWNSAMPLING or height % DOWNSAMPLING or width % DOWNSAMPLING:
+    if height < SIZE_MULTIPLE or width < SIZE_MULTIPLE or height % SIZE_MULTIPLE or width % SIZE_MULTIPLE:
         raise ValueError(f"input_shape {height}x{width}x{channels}: height and width must be divisible by "
-                         f"{DOWNSAMPLING} and at least {DOWNSAMPLING} (the encoder halves them three times)")
+                         f"{SIZE_MULTIPLE} and at least {SIZE_MULTIPLE} (the encoder halves them three times)")
     if channels < 1:
         raise ValueError(f"input_shape {height}x{width}x{channels}: channels must be at least 1")
     return height, width, channels

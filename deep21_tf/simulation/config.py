@@ -9,10 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Tuple
 
-#: The three free astrophysical parameters, in the order used everywhere (manifest, files, datasets, models).
-PARAMETER_NAMES = ("log10_mturn", "log10_lx", "log10_ngamma")
-#: Physical units of 10**parameter.
-PARAMETER_UNITS = {"log10_mturn": "Msun", "log10_lx": "erg s^-1 (Msun/yr)^-1", "log10_ngamma": "photons per baryon"}
+from deep21_tf.contracts import PARAMETER_NAMES, SIZE_MULTIPLE
+
 #: Paper priors (Table I), in log10.
 DEFAULT_RANGES = {"log10_mturn": (8.0, 9.0), "log10_lx": (40.0, 41.0), "log10_ngamma": (3.0, 4.0)}
 #: Widest priors the validators accept (log10): beyond these 21cmFAST's E-INTEGRAL model is not meaningful.
@@ -91,8 +89,8 @@ class SuiteConfig:
         """Raise `ConfigError` naming the first bad setting and its allowed values; return self when all are good."""
         if self.num_sims < 1 or self.num_sims >= MAX_TRAINING_SEED:
             raise ConfigError(f"num_sims={self.num_sims} is not allowed: use 1 <= num_sims < {MAX_TRAINING_SEED}")
-        if self.hii_dim < 8 or self.hii_dim % 8:
-            raise ConfigError(f"hii_dim={self.hii_dim} is not allowed: use a multiple of 8 that is >= 8 "
+        if self.hii_dim < SIZE_MULTIPLE or self.hii_dim % SIZE_MULTIPLE:
+            raise ConfigError(f"hii_dim={self.hii_dim} is not allowed: use a multiple of {SIZE_MULTIPLE} that is >= {SIZE_MULTIPLE} "
                               "(the U-Net pools three times)")
         if not self.box_len >= 3 * R_BUBBLE_MAX_MPC:
             raise ConfigError(f"box_len={self.box_len} Mpc is not allowed: use box_len >= {3 * R_BUBBLE_MAX_MPC:g} Mpc "

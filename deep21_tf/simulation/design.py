@@ -7,7 +7,8 @@ from typing import List
 import numpy as np
 from scipy.stats import qmc
 
-from deep21_tf.simulation.config import MAX_TRAINING_SEED, PARAMETER_NAMES, SuiteConfig
+from deep21_tf.contracts import PARAMETER_NAMES
+from deep21_tf.simulation.config import MAX_TRAINING_SEED, SuiteConfig
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,7 +24,8 @@ import h5py
 import numpy as np
 
 import deep21_tf
-from deep21_tf.simulation.config import PARAMETER_NAMES, SuiteConfig
+from deep21_tf.contracts import PARAMETER_NAMES
+from deep21_tf.simulation.config import SuiteConfig
 from deep21_tf.simulation.design import SimulationSpec
 from deep21_tf.simulation.physics import SimulationResult
 from deep21_tf.util.atomic import atomic_path

@@ -8,11 +8,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from deep21_tf.plots import figure_to_png, map_panels
+from deep21_tf.contracts import K_BANDS
+from deep21_tf.figures import figure_to_png, map_panels
 from deep21_tf.stats import band_average, cross_correlation, transfer_function
-
-#: k bands (Mpc⁻¹) of the paper's headline figures: large scales to 0.7, small scales 0.7 to 2.
-K_BANDS = ((0.0, 0.7), (0.7, 2.0))
 
 
 def band_name(kind: str, band: Tuple[float, float]) -> str:

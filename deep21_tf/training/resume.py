@@ -6,7 +6,7 @@ After every epoch `TrainingBackup` writes, in this order and each atomically (te
 weights of earlier epochs. A kill at any point therefore leaves a state.json naming a complete weights file.
 A resumed run loads it (`restore`), trains from epoch N on (``fit(initial_epoch=N)``) on the same batches an
 uninterrupted run sees there (the input stream is a pure function of seed and epoch,
-`deep21_tf.data.pipeline.make_dataset`), and ends with the same weights.
+`deep21_tf.data.tfdata.make_dataset`), and ends with the same weights.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import time
 import keras
 import numpy as np
 
+from deep21_tf.contracts import MODEL_TARGET_FIELD
 from deep21_tf.data import load_normalization, make_dataset, open_builder
 from deep21_tf.data.integrity import readable
 from deep21_tf.data.reading import map_shape
@@ -158,13 +159,13 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
     # compile=False: the export holds what inference needs, not the optimizer's moments (twice the weights)
     network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True, compile=False)
-    target = "density" if settings.model == "unet" else "log10_params"
+    target = MODEL_TARGET_FIELD[settings.model]
     layout.write_json(model_dir, layout.NORMALIZATION_FILE, norm.to_dict())
     layout.write_json(model_dir, layout.INFO_FILE, dict(
         model=settings.model, dataset=settings.dataset, input_shape=list(shape), base_filters=settings.base_filters,
-        box_len=box_length,
-        cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps,
-        fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts), parameter_names=list(norm.parameter_names),
+        box_len=box_length, cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps,
+        fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts),
+        parameter_names=list(norm.parameter_names),
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")

@@ -4,8 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional
 
-MODELS = ("unet", "astro")
-ENCODERS = ("frozen", "trainable", "scratch")
+from deep21_tf.contracts import ENCODERS, MODEL_KINDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,8 +38,8 @@ class TrainSettings:
 
     def validate(self) -> "TrainSettings":
         """Raise ValueError naming the first bad setting and its allowed values; return self otherwise."""
-        if self.model not in MODELS:
-            raise ValueError(f"--model={self.model} is not allowed: use one of {', '.join(MODELS)}")
+        if self.model not in MODEL_KINDS:
+            raise ValueError(f"--model={self.model} is not allowed: use one of {', '.join(MODEL_KINDS)}")
         if self.encoder not in ENCODERS:
             raise ValueError(f"--encoder={self.encoder} is not allowed: use one of {', '.join(ENCODERS)}")
         if self.model == "astro" and self.encoder != "scratch" and not self.unet_dir:

@@ -1,21 +1,24 @@
-"""Evaluation figures in physical units, like the paper's: Fig. 4 (P(k), T(k), r(k)), Fig. 5 (PDF), Fig. 6/8
-(predicted vs true parameters), prediction panels (21 cm | predicted δ | D4 std) for maps without a truth, and
-saliency maps (paper Figs. 9–10).
+"""Every figure of the project, in physical units (Mpc, mK, M☉), like the paper's: map panels (Fig. 3; also in
+TensorBoard), Fig. 4 (P(k), T(k), r(k)), Fig. 5 (PDF), Fig. 6/8 (predicted vs true parameters), prediction panels
+(21 cm | predicted δ | D4 std) for maps without a truth, and saliency maps (Figs. 9–10).
 
 Every function takes the summaries of `deep21_tf.evaluation.metrics` or plain arrays and returns a Figure;
-`save_figure` writes it atomically as PNG.
+`figure_to_png` renders it, `save_figure` writes it atomically as PNG. Importing this module selects matplotlib's
+Agg backend (no display needed).
 """
 from __future__ import annotations
 
+import io
 from typing import Optional, Sequence
 
-import numpy as np
+import matplotlib
 
-from deep21_tf.plots import figure_to_png  # first: selects the Agg backend
-from deep21_tf.util.atomic import atomic_path
-
-import matplotlib.pyplot as plt  # noqa: E402  (isort: skip)
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib import ticker  # noqa: E402
+
+from deep21_tf.util.atomic import atomic_path  # noqa: E402
 
 #: Axis labels of the parameters in physical units (paper Table I).
 PARAMETER_LABELS = {
@@ -28,6 +31,39 @@ TRUE_STYLE = dict(color="tab:red", label="true")
 PRED_STYLE = dict(color="tab:blue", label="predicted (U-Net)")
 TTA_STYLE = dict(color="tab:green", label="predicted, D4-averaged")
 WIENER_STYLE = dict(color="0.4", linestyle="--", label="Wiener filter")
+
+
+def figure_to_png(figure: plt.Figure, dpi: int = 80) -> bytes:
+    """Render a figure to PNG bytes and close it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def map_panels(map_21cm: np.ndarray, true_delta: np.ndarray, pred_delta: np.ndarray, box_length: float,
+               title: str = "") -> plt.Figure:
+    """One row: 21 cm δTb [mK] | true δ | predicted δ | log10 |δ_true − δ_pred|; axes in Mpc.
+
+    Maps are 2D (H, W); box_length is the map side in Mpc.
+    """
+    extent = (0.0, box_length, 0.0, box_length)
+    residual = np.log10(np.abs(true_delta - pred_delta) + 1e-6)
+    limit = float(np.max(np.abs(true_delta)))
+    panels = [(map_21cm, "21 cm δTb (redshift space)", "mK", dict(cmap="viridis")),
+              (true_delta, "true δ (real space)", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),
+              (pred_delta, "predicted δ", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),
+              (residual, "log10 |δ_true − δ_pred|", "log10 |Δδ|", dict(cmap="cividis"))]
+    figure, axes = plt.subplots(1, 4, figsize=(16, 3.9), constrained_layout=True)
+    for axis, (image, label, unit, style) in zip(axes, panels):
+        shown = axis.imshow(np.asarray(image).T, origin="lower", extent=extent, **style)
+        axis.set_title(label)
+        axis.set_xlabel("x [Mpc]")
+        axis.set_ylabel("y [Mpc]")
+        figure.colorbar(shown, ax=axis, label=unit, shrink=0.85)
+    if title:
+        figure.suptitle(title)
+    return figure
 
 
 def save_figure(figure: plt.Figure, path: str, dpi: int = 100) -> None:

@@ -7,8 +7,9 @@ import json
 import os
 from typing import Optional
 
-from deep21_tf.run_layout import (CURVE_FIGURE, CURVE_FILE, ENCODERS, REPORT_FILE, SALIENCY_SUBDIR, STUDY_FILE,
+from deep21_tf.driver.layout import (CURVE_FIGURE, CURVE_FILE, REPORT_FILE, SALIENCY_SUBDIR, STUDY_FILE,
                                   STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout, metrics_path)
+from deep21_tf.contracts import TRANSFER_ENCODERS
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
@@ -123,7 +124,7 @@ def _density_section(layout: RunLayout, dataset: str) -> list:
 
 def _astro_section(layout: RunLayout, dataset: str) -> list:
     rows, figures, names = [], [], None
-    for encoder in ENCODERS:
+    for encoder in TRANSFER_ENCODERS:
         astro = layout.astro(dataset, encoder)
         metrics = _load(metrics_path(astro))
         if metrics is None:

@@ -18,15 +18,13 @@ from typing import Dict, Tuple
 import keras
 import numpy as np
 
+from deep21_tf.contracts import INFERENCE_BATCH_SIZE, MODEL_TARGET_FIELD
 from deep21_tf.data import Normalization
 from deep21_tf.data.reading import map_shape
-from deep21_tf.evaluation.tta import d4_average
+from deep21_tf.data.d4 import d4_average
 from deep21_tf.models import build_unet
 from deep21_tf.models.validation import check_input_shape
 from deep21_tf.training import model_dir as layout
-
-#: The field of `Normalization` each model kind predicts.
-OUTPUT_FIELD = {"unet": "density", "astro": "log10_params"}
 
 
 @dataclasses.dataclass
@@ -87,14 +85,14 @@ class TrainedModel:
             self._resized[shape] = network
         return self._resized[shape]
 
-    def predict(self, maps_mK: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    def predict(self, maps_mK: np.ndarray, batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
         """δ maps (N, H, W, C) or log10 parameters (N, 3) in physical units, for 21 cm maps (N, H, W, C) in mK."""
         maps_mK = np.asarray(maps_mK, dtype=np.float32)
         network = self.network_for(maps_mK.shape[1:])
         normalised = network.predict(self.norm.normalize("map_21cm", maps_mK), batch_size=batch_size, verbose=0)
-        return self.norm.denormalize(OUTPUT_FIELD[self.kind], normalised)
+        return self.norm.denormalize(MODEL_TARGET_FIELD[self.kind], normalised)
 
-    def predict_tta(self, maps_mK: np.ndarray, batch_size: int = 32) -> Tuple[np.ndarray, np.ndarray]:
+    def predict_tta(self, maps_mK: np.ndarray, batch_size: int = INFERENCE_BATCH_SIZE) -> Tuple[np.ndarray, np.ndarray]:
         """Mean and std of `predict` over the 8 D4 transforms of each map (see `tta.d4_average`)."""
         return d4_average(lambda maps: self.predict(maps, batch_size), np.asarray(maps_mK, dtype=np.float32),
                           spatial_output=self.kind == "unet")

@@ -1,7 +1,7 @@
 """The paper's redshift study (Figs. 7–10): the U-Net, AstroNet and saliency of one pipeline run trained on each
 redshift separately, compared on the same test simulations.
 
-Reads each dataset's evaluated models (`deep21_tf.run_layout`) and writes into the run directory:
+Reads each dataset's evaluated models (`deep21_tf.driver.layout`) and writes into the run directory:
 redshift_study.json, redshift_power.png (T(k) and r(k) of every redshift with its Wiener baseline),
 redshift_r2.png (R² of each parameter at each redshift) and redshift_saliency.png (the same test map at each
 redshift with its salient pixels per parameter).
@@ -15,13 +15,13 @@ from typing import Dict, Optional
 import numpy as np
 
 from deep21_tf.contracts import DATASET_REDSHIFTS
-from deep21_tf.evaluation.figures import K_LABEL, PARAMETER_LABELS, log_k_axis, saliency_figure, save_figure
-from deep21_tf.run_layout import (SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, STUDY_POWER_FIGURE, STUDY_R2_FIGURE,
+from deep21_tf.figures import K_LABEL, PARAMETER_LABELS, log_k_axis, saliency_figure, save_figure
+from deep21_tf.driver.layout import (SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, STUDY_POWER_FIGURE, STUDY_R2_FIGURE,
                                   STUDY_SALIENCY_FIGURE, RunLayout, metrics_path)
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
 
-import matplotlib.pyplot as plt  # noqa: E402  (isort: skip; figures selected the Agg backend)
+import matplotlib.pyplot as plt  # noqa: E402  (isort: skip; deep21_tf.figures selected the Agg backend)
 
 #: Per-k and headline scores of the U-Net and the Wiener baseline carried into the study.
 DENSITY_KEYS = ("transfer_mean", "transfer_std", "crosscorr_mean", "crosscorr_std", "headline", "mse_delta^2",

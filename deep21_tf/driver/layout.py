@@ -17,7 +17,6 @@ import dataclasses
 import os
 from typing import Tuple
 
-ENCODERS = ("frozen", "trainable")
 TIMES_FILE = "stage_times.json"
 REPORT_FILE = "REPORT.md"
 EVALUATION_SUBDIR = "evaluation"

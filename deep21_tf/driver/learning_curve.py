@@ -8,12 +8,12 @@ from typing import List, Sequence
 
 import numpy as np
 
-from deep21_tf.evaluation.figures import save_figure
-from deep21_tf.run_layout import CURVE_FIGURE, CURVE_FILE, metrics_path
+from deep21_tf.figures import save_figure
+from deep21_tf.driver.layout import CURVE_FIGURE, CURVE_FILE, metrics_path
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_write_text
 
-import matplotlib.pyplot as plt  # noqa: E402  (isort: skip; figures selected the Agg backend)
+import matplotlib.pyplot as plt  # noqa: E402  (isort: skip; deep21_tf.figures selected the Agg backend)
 
 #: Scales (Mpc⁻¹) at which r(k) is read off the test-split mean r(k).
 CURVE_K = (1.0, 2.0)

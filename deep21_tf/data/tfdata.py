@@ -11,10 +11,10 @@ from typing import Optional, Sequence
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from deep21_tf.contracts import MODEL_KINDS, MODEL_TARGET_FIELD
 from deep21_tf.data import d4
 from deep21_tf.data.reading import Source, load_normalization, map_shape, open_builder
 
-TARGETS = ("unet", "astro")
 AUGMENTATIONS = ("random", "none", "all8")
 #: Seeds of successive passes are seed × PASS_SEED_STRIDE + epoch (distinct for up to this many epochs).
 PASS_SEED_STRIDE = 1_000_003
@@ -44,8 +44,8 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
       sim_ids: keep only the maps of these simulations (None: all of the split), e.g. a learning curve's subset.
     Auto-sharding for tf.distribute is set to DATA.
     """
-    if target not in TARGETS:
-        raise ValueError(f"target={target!r} is not allowed: use one of {TARGETS}")
+    if target not in MODEL_KINDS:
+        raise ValueError(f"target={target!r} is not allowed: use one of {MODEL_KINDS}")
     if augment not in AUGMENTATIONS:
         raise ValueError(f"augment={augment!r} is not allowed: use one of {AUGMENTATIONS}")
     for name, value, low in (("batch_size", batch_size, 1), ("num_replicas", num_replicas, 1),
@@ -58,7 +58,7 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
     builder = open_builder(source, config_name)
     norm = load_normalization(builder)
     shape = map_shape(builder)
-    wanted = ("map_21cm", "density") if target == "unet" else ("map_21cm", "log10_params")
+    wanted = ("map_21cm", MODEL_TARGET_FIELD[target])
     if sim_ids is not None:
         wanted += ("sim_id",)
     shuffle = shuffle_buffer > 0
@@ -74,9 +74,9 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
 
     def normalise(example):
         x = norm.normalize("map_21cm", tf.ensure_shape(example["map_21cm"], shape))
-        if target == "unet":
-            return x, norm.normalize("density", tf.ensure_shape(example["density"], shape))
-        return x, norm.normalize("log10_params", example["log10_params"])
+        field = MODEL_TARGET_FIELD[target]
+        y = tf.ensure_shape(example[field], shape) if target == "unet" else example[field]
+        return x, norm.normalize(field, y)
 
     ds = ds.map(normalise, num_parallel_calls=tf.data.AUTOTUNE)
     global_batch = batch_size * num_replicas

@@ -1,7 +1,7 @@
 """The whole job in one driver: simulate → tfds build → train U-Net → evaluate → AstroNet (frozen and trainable
 encoder) → evaluate → saliency → [learning curve] → [redshift study across datasets] → REPORT.md. Each stage is
 the same command a user would type; a stage whose output is complete is skipped, so a second run is fast and a
-killed one resumes. Where each stage writes: `deep21_tf.run_layout`.
+killed one resumes. Where each stage writes: `deep21_tf.driver.layout`.
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import sys
 import time
 from typing import Callable, List, Sequence
 
-from deep21_tf.report import write_report
-from deep21_tf.run_layout import (CURVE_FILE, ENCODERS, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, TIMES_FILE,
+from deep21_tf.contracts import TRANSFER_ENCODERS
+from deep21_tf.driver.report import write_report
+from deep21_tf.driver.layout import (CURVE_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, TIMES_FILE,
                                   RunLayout, metrics_path)
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
@@ -47,7 +48,7 @@ class PipelineSettings:
     simulate_args: Sequence[str] = ()
     train_args: Sequence[str] = ()
     tta: bool = True
-    astro_encoders: Sequence[str] = ENCODERS
+    astro_encoders: Sequence[str] = TRANSFER_ENCODERS
     astro_args: Sequence[str] = ()  # extra deep21-train flags for AstroNet, e.g. --epochs=20 (the paper's)
     learning_curve: Sequence[float] = ()  # fractions of the training simulations for extra U-Nets
 
@@ -72,11 +73,11 @@ def _file(path: str) -> Callable[[], bool]:
     return lambda: os.path.isfile(path)
 
 
-def stages(s: PipelineSettings) -> List[Stage]:
+def stages(settings: PipelineSettings) -> List[Stage]:
     """The pipeline's stages in order."""
-    layout = s.layout
-    result = [Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={s.simulate_flagfile}",
-                                 f"--suite_dir={layout.suite}", *s.simulate_args],
+    layout = settings.layout
+    result = [Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={settings.simulate_flagfile}",
+                                 f"--suite_dir={layout.suite}", *settings.simulate_args],
                     lambda: suite_is_complete(layout.suite))]
     for dataset in layout.datasets:
         result.append(Stage(f"tfds build{_suffix(layout, dataset)}",
@@ -84,11 +85,11 @@ def stages(s: PipelineSettings) -> List[Stage]:
                              f"--manual_dir={layout.suite}", f"--data_dir={layout.data_dir}", f"--config={dataset}"],
                             lambda dataset=dataset: os.path.isdir(os.path.join(layout.data_dir, "hi21cm", dataset))))
     for dataset in layout.datasets:
-        result += _model_stages(s, dataset)
+        result += _model_stages(settings, dataset)
     if layout.is_study:
-        result.append(Stage("redshift study", [*_module("deep21_tf.apps.redshift_study"), f"--run_dir={s.run_dir}",
+        result.append(Stage("redshift study", [*_module("deep21_tf.apps.redshift_study"), f"--run_dir={settings.run_dir}",
                                                f"--datasets={','.join(layout.datasets)}",
-                                               *[f"--astro_encoder={e}" for e in s.astro_encoders[-1:]]],
+                                               *[f"--astro_encoder={e}" for e in settings.astro_encoders[-1:]]],
                             _file(layout.path(STUDY_FILE))))
     return result
 
@@ -98,35 +99,35 @@ def _suffix(layout: RunLayout, dataset: str) -> str:
     return f" [{dataset}]" if layout.is_study else ""
 
 
-def _model_stages(s: PipelineSettings, dataset: str) -> List[Stage]:
+def _model_stages(settings: PipelineSettings, dataset: str) -> List[Stage]:
     """Train and evaluate the U-Net, the AstroNets, their saliency and the learning curve of one dataset."""
-    layout, suffix = s.layout, _suffix(s.layout, dataset)
-    train = [*_module("deep21_tf.apps.train"), f"--flagfile={s.train_flagfile}", f"--data_dir={layout.data_dir}",
-             f"--dataset={dataset}", *s.train_args]
+    layout, suffix = settings.layout, _suffix(settings.layout, dataset)
+    train = [*_module("deep21_tf.apps.train"), f"--flagfile={settings.train_flagfile}", f"--data_dir={layout.data_dir}",
+             f"--dataset={dataset}", *settings.train_args]
     evaluate = [*_module("deep21_tf.apps.evaluate"), f"--data_dir={layout.data_dir}"]
-    tta = ["--tta"] if s.tta else []
+    tta = ["--tta"] if settings.tta else []
     unet = layout.unet(dataset)
     result = [
         Stage(f"train U-Net{suffix}", [*train, f"--model_dir={unet}"], lambda: model_dir.is_finished(unet)),
         Stage(f"evaluate U-Net{suffix}", [*evaluate, f"--model_dir={unet}", *tta], _file(metrics_path(unet))),
     ]
-    for encoder in s.astro_encoders:
+    for encoder in settings.astro_encoders:
         astro = layout.astro(dataset, encoder)
         result += [
             Stage(f"train AstroNet ({encoder} encoder){suffix}",
                   [*train, "--model=astro", f"--encoder={encoder}", f"--unet_dir={unet}", f"--model_dir={astro}",
-                   *s.astro_args],
+                   *settings.astro_args],
                   lambda astro=astro: model_dir.is_finished(astro)),
             Stage(f"evaluate AstroNet ({encoder} encoder){suffix}", [*evaluate, f"--model_dir={astro}", *tta],
                   _file(metrics_path(astro))),
         ]
-    if s.astro_encoders:
-        astro = layout.astro(dataset, s.astro_encoders[-1])
+    if settings.astro_encoders:
+        astro = layout.astro(dataset, settings.astro_encoders[-1])
         result.append(Stage(f"saliency{suffix}", [*_module("deep21_tf.apps.saliency"), f"--model_dir={astro}",
                                                   f"--data_dir={layout.data_dir}"],
                             _file(os.path.join(astro, SALIENCY_SUBDIR, SALIENCY_FILE))))
-    curve_dirs = [layout.curve_unet(dataset, fraction) for fraction in s.learning_curve]
-    for fraction, curve_dir in zip(s.learning_curve, curve_dirs):
+    curve_dirs = [layout.curve_unet(dataset, fraction) for fraction in settings.learning_curve]
+    for fraction, curve_dir in zip(settings.learning_curve, curve_dirs):
         result += [
             Stage(f"train U-Net ({fraction:g} of the training simulations){suffix}",
                   [*train, f"--train_fraction={fraction:g}", f"--model_dir={curve_dir}"],
@@ -143,16 +144,16 @@ def _model_stages(s: PipelineSettings, dataset: str) -> List[Stage]:
     return result
 
 
-def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dict:
+def run_pipeline(settings: PipelineSettings, log: Callable[[str], None] = print) -> dict:
     """Run every stage that is not complete yet, then write REPORT.md; return {stage name: seconds} of the
     stages' last runs that did work.
 
     Raises RuntimeError naming the stage (and its exit status) when a stage fails; later stages do not run.
     """
-    os.makedirs(s.run_dir, exist_ok=True)
-    times_path = s.layout.path(TIMES_FILE)
+    os.makedirs(settings.run_dir, exist_ok=True)
+    times_path = settings.layout.path(TIMES_FILE)
     times = json.load(open(times_path, encoding="utf-8")) if os.path.isfile(times_path) else {}
-    for stage in stages(s):
+    for stage in stages(settings):
         if stage.done():
             log(f"[skip] {stage.name}: already complete")
             continue
@@ -163,5 +164,5 @@ def run_pipeline(s: PipelineSettings, log: Callable[[str], None] = print) -> dic
             raise RuntimeError(f"stage '{stage.name}' failed with exit status {status}: {' '.join(stage.command)}")
         times[stage.name] = round(time.perf_counter() - start, 1)
         atomic_write_text(times_path, json.dumps(times, indent=1))
-    log(f"[done] report: {write_report(s.layout, times)}")
+    log(f"[done] report: {write_report(settings.layout, times)}")
     return times
