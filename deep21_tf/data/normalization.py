@@ -14,12 +14,10 @@ from typing import Iterable, Sequence, Tuple
 import numpy as np
 
 from deep21_tf.contracts import PARAMETER_NAMES
-from deep21_tf.data.suite import read_maps
+from deep21_tf.simulation.storage import read_maps
 
 #: Normalised quantities and the names of their statistics in `Normalization`.
 FIELDS = ("map_21cm", "density", "log10_params")
-#: Key of the statistics in the dataset's metadata (`builder.info.metadata`).
-METADATA_KEY = "normalization"
 
 
 @dataclasses.dataclass(frozen=True)

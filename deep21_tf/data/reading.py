@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Tuple, Union
+from typing import Optional, Union
 
 import tensorflow_datasets as tfds
 
-from deep21_tf.data.normalization import METADATA_KEY, Normalization
+from deep21_tf.data import metadata
+from deep21_tf.data.normalization import Normalization
 from deep21_tf.data.tfds_builder import BUILDER_CONFIGS, NAME
 
 #: A prepared builder, or a path: a TFDS data dir (with a config name) or one dataset version directory.
@@ -42,17 +43,7 @@ def open_builder(source: Source, config_name: Optional[str] = None) -> tfds.core
 
 def load_normalization(source: Source, config_name: Optional[str] = None) -> Normalization:
     """The train-split normalisation statistics stored with the dataset (see `open_builder` for `source`)."""
-    builder = open_builder(source, config_name)
-    metadata = builder.info.metadata or {}
-    if METADATA_KEY not in metadata:
-        raise ValueError(f"{builder.data_dir} has no '{METADATA_KEY}' metadata: rebuild it with this version's "
-                         f"`tfds build datasets/{NAME}`")
-    return Normalization.from_dict(metadata[METADATA_KEY])
-
-
-def map_shape(builder: tfds.core.DatasetBuilder) -> Tuple[int, int, int]:
-    """(H, W, C) of the dataset's maps, from its metadata."""
-    return tuple(builder.info.metadata["map_shape"])
+    return metadata.normalization(open_builder(source, config_name))
 
 
 def _listdir(path: str) -> list:

@@ -10,13 +10,12 @@ import json
 import os
 from typing import Dict, Iterator, Sequence, Tuple
 
-import h5py
 import numpy as np
 
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.simulation.config import SuiteConfig
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
-from deep21_tf.simulation.storage import incompleteness, redshift_group, simulation_path
+from deep21_tf.simulation.storage import incompleteness, read_maps, simulation_path
 
 #: At most this many bad files are listed in one error.
 MAX_LISTED_PROBLEMS = 5
@@ -64,20 +63,6 @@ def open_suite(suite_dir: str, redshifts: Sequence[float]) -> Suite:
         raise SuiteError(f"{len(problems)} of {len(design)} simulation files are not complete: {listed}{more}; "
                          f"{how_to_make}")
     return Suite(suite_dir=suite_dir, config=config, redshifts=tuple(stored), files=files)
-
-
-def read_maps(path: str, redshifts: Sequence[float]) -> Tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """(21 cm maps in mK, δ maps, line-of-sight axis per map, file attributes) of one file.
-
-    Maps are (n_maps, H, W, len(redshifts)) float32; the line-of-sight axes (n_maps,) are the same at every redshift.
-    """
-    with h5py.File(path, "r") as handle:
-        groups = [handle[redshift_group(z)] for z in redshifts]
-        map_21cm = np.stack([group["brightness_temp"][()] for group in groups], axis=-1).astype(np.float32)
-        density = np.stack([group["density"][()] for group in groups], axis=-1).astype(np.float32)
-        los_axis = groups[0]["los_axis"][()].astype(np.int32)
-        attrs = dict(handle.attrs)
-    return map_21cm, density, los_axis, attrs
 
 
 def read_examples(path: str, redshifts: Sequence[float]) -> Iterator[Tuple[str, dict]]:

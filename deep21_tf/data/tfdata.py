@@ -13,7 +13,8 @@ import tensorflow_datasets as tfds
 
 from deep21_tf.contracts import MODEL_KINDS, MODEL_TARGET_FIELD
 from deep21_tf.data import d4
-from deep21_tf.data.reading import Source, load_normalization, map_shape, open_builder
+from deep21_tf.data.metadata import map_shape
+from deep21_tf.data.reading import Source, load_normalization, open_builder
 
 AUGMENTATIONS = ("random", "none", "all8")
 #: Seeds of successive passes are seed × PASS_SEED_STRIDE + epoch (distinct for up to this many epochs).

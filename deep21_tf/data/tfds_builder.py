@@ -22,7 +22,8 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.core.constants import INCOMPLETE_PREFIX
 
 from deep21_tf.contracts import DATASET_REDSHIFTS, PARAMETER_NAMES, PARAMETER_UNITS, bare_name
-from deep21_tf.data.normalization import METADATA_KEY, compute_normalization
+from deep21_tf.data.metadata import dataset_metadata
+from deep21_tf.data.normalization import compute_normalization
 from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
 from deep21_tf.data.suite import Suite, SuiteError, open_suite, read_examples
 from deep21_tf.simulation.manifest import manifest_path
@@ -139,12 +140,8 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
         train_files = [suite.files[sim_id] for sim_id in assignment["train"]]
         stats = compute_normalization(train_files, suite.redshifts, assignment["train"])
         height = suite.config.hii_dim
-        self.info.metadata.update({
-            METADATA_KEY: stats.to_dict(),
-            "splits": {split: list(ids) for split, ids in assignment.items()},
-            "map_shape": [height, height, len(suite.redshifts)],
-            "suite": suite.config.to_json(),
-        })
+        self.info.metadata.update(dataset_metadata(stats, assignment, (height, height, len(suite.redshifts)),
+                                                   suite.config.to_json()))
         return {split: self._generate_examples([suite.files[sim_id] for sim_id in assignment[split]],
                                                suite.redshifts) for split in SPLITS}
 

@@ -7,7 +7,7 @@ from typing import List
 
 import numpy as np
 
-from deep21_tf.data.reading import map_shape
+from deep21_tf.data.metadata import map_shape
 from deep21_tf.evaluation.data import physical_batches
 from deep21_tf.stats import WienerFilter, apply_wiener, fit_wiener
 

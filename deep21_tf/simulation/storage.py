@@ -1,4 +1,4 @@
-"""One HDF5 file per simulation, written atomically, and the check that a file on disk is complete.
+"""One HDF5 file per simulation: written atomically, checked for completeness, read back (the one owner of the format).
 
 Layout of ``sim_NNNNN.h5``::
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Optional
+from typing import Optional, Sequence, Tuple
 
 import h5py
 import numpy as np
@@ -31,7 +31,8 @@ from deep21_tf.simulation.physics import SimulationResult
 from deep21_tf.util.atomic import atomic_path
 
 FILE_FORMAT = 2  # 2: los_axis per map, lines_of_sight
-MAP_FIELDS = ("brightness_temp", "density")
+BRIGHTNESS_FIELD, DENSITY_FIELD, LOS_AXIS_FIELD = "brightness_temp", "density", "los_axis"
+MAP_FIELDS = (BRIGHTNESS_FIELD, DENSITY_FIELD)
 REAL_SPACE_FIELD = "brightness_temp_real_space"
 
 
@@ -64,9 +65,9 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
                 group = handle.create_group(redshift_group(redshift))
                 group.attrs.update(redshift=redshift, mean_brightness_temp=maps.mean_brightness_temp,
                                    mean_neutral_fraction=maps.mean_neutral_fraction)
-                group.create_dataset("brightness_temp", data=maps.brightness_temp)
-                group.create_dataset("density", data=maps.density)
-                group.create_dataset("los_axis", data=maps.los_axis)
+                group.create_dataset(BRIGHTNESS_FIELD, data=maps.brightness_temp)
+                group.create_dataset(DENSITY_FIELD, data=maps.density)
+                group.create_dataset(LOS_AXIS_FIELD, data=maps.los_axis)
                 if config.keep_real_space_21cm:
                     group.create_dataset(REAL_SPACE_FIELD, data=maps.brightness_temp_real_space)
             attrs["complete"] = True
@@ -93,8 +94,22 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
                 for field in fields:
                     if field not in handle[name] or handle[name][field].shape != shape:
                         return f"{name}/{field} missing or not of shape {shape}"
-                if "los_axis" not in handle[name] or handle[name]["los_axis"].shape != shape[:1]:
-                    return f"{name}/los_axis missing or not of shape {shape[:1]}"
+                if LOS_AXIS_FIELD not in handle[name] or handle[name][LOS_AXIS_FIELD].shape != shape[:1]:
+                    return f"{name}/{LOS_AXIS_FIELD} missing or not of shape {shape[:1]}"
     except (OSError, KeyError) as error:
         return f"unreadable ({error})"
     return None
+
+
+def read_maps(path: str, redshifts: Sequence[float]) -> Tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(21 cm maps in mK, δ maps, line-of-sight axis per map, file attributes) of the file at `path`.
+
+    Maps are (n_maps, H, W, len(redshifts)) float32; the line-of-sight axes (n_maps,) are the same at every redshift.
+    """
+    with h5py.File(path, "r") as handle:
+        groups = [handle[redshift_group(z)] for z in redshifts]
+        map_21cm = np.stack([group[BRIGHTNESS_FIELD][()] for group in groups], axis=-1).astype(np.float32)
+        density = np.stack([group[DENSITY_FIELD][()] for group in groups], axis=-1).astype(np.float32)
+        los_axis = groups[0][LOS_AXIS_FIELD][()].astype(np.int32)
+        attrs = dict(handle.attrs)
+    return map_21cm, density, los_axis, attrs

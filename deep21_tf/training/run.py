@@ -15,7 +15,8 @@ import numpy as np
 from deep21_tf.contracts import MODEL_TARGET_FIELD
 from deep21_tf.data import load_normalization, make_dataset, open_builder
 from deep21_tf.data.integrity import readable
-from deep21_tf.data.reading import map_shape
+from deep21_tf.data import metadata
+from deep21_tf.data.metadata import map_shape
 from deep21_tf.data.splits import training_subset
 from deep21_tf.models import build_astronet, build_unet, transfer_encoder
 from deep21_tf.training import model_dir as layout
@@ -49,10 +50,10 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
     resumed = layout.prepare(model_dir, dataclasses.asdict(settings), overwrite)
     norm = load_normalization(builder)
     shape = map_shape(builder)
-    box_length = float(builder.info.metadata["suite"]["box_len"])
+    box_length = metadata.box_length(builder)
     replicas = strategy.num_replicas_in_sync
     global_batch = settings.batch_size * replicas
-    all_train_ids = builder.info.metadata["splits"]["train"]
+    all_train_ids = metadata.split_sim_ids(builder, "train")
     train_ids = training_subset(all_train_ids, settings.train_fraction)
     train_examples = builder.info.splits["train"].num_examples * len(train_ids) // len(all_train_ids)
     steps = max(1, math.ceil(train_examples / global_batch))

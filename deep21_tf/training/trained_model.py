@@ -20,7 +20,8 @@ import numpy as np
 
 from deep21_tf.contracts import INFERENCE_BATCH_SIZE, MODEL_TARGET_FIELD
 from deep21_tf.data import Normalization
-from deep21_tf.data.reading import map_shape
+from deep21_tf.data import metadata
+from deep21_tf.data.metadata import map_shape
 from deep21_tf.data.d4 import d4_average
 from deep21_tf.models import build_unet
 from deep21_tf.models.validation import check_input_shape
@@ -62,7 +63,7 @@ class TrainedModel:
 
     def check_dataset(self, builder) -> float:
         """The prepared dataset's map side (Mpc), after checking its maps have the model's size, channels and box."""
-        shape, box_length = tuple(map_shape(builder)), float(builder.info.metadata["suite"]["box_len"])
+        shape, box_length = tuple(map_shape(builder)), metadata.box_length(builder)
         if shape != self.input_shape or not np.isclose(box_length, self.info["box_len"]):
             raise ValueError(f"the dataset's maps ({shape}, {box_length:g} Mpc) differ from the model's training "
                              f"maps ({self.input_shape}, {self.info['box_len']:g} Mpc)")
