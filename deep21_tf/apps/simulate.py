@@ -8,24 +8,30 @@ from __future__ import annotations
 
 from absl import app, flags
 
-from deep21_tf.apps.common import fail, parse_floats
+from deep21_tf.apps.common import fail
+from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags
+from deep21_tf.contracts import SIZE_MULTIPLE
 from deep21_tf.simulation.config import DEFAULT_RANGES, ConfigError, SuiteConfig
 
 PROGRAM = "deep21-simulate"
 FLAGS = flags.FLAGS
 flags.DEFINE_string("suite_dir", None, "Directory of the suite (manifest + one HDF5 file per simulation).")
-flags.DEFINE_integer("num_sims", 8, "Number of simulations in the Latin hypercube.")
-flags.DEFINE_integer("hii_dim", 32, "Cells per side of the box (multiple of 8).")
-flags.DEFINE_float("box_len", 48.0, "Box side in Mpc (>= 45).")
-flags.DEFINE_list("redshifts", ["10", "15", "20"], "Output redshifts, in [6, 35].")
-flags.DEFINE_integer("slab_thickness", 4, "Cells averaged along the line of sight per map.")
-flags.DEFINE_integer("slab_spacing", 10, "Cells between the starts of consecutive slabs (>= slab_thickness).")
-for _name, (_low, _high) in DEFAULT_RANGES.items():
-    flags.DEFINE_list(f"{_name}_range", [str(_low), str(_high)], f"Prior range of {_name} (low,high).")
-flags.DEFINE_integer("design_seed", 0, "Seed of the Latin hypercube and of the per-simulation seeds.")
-flags.DEFINE_bool("keep_real_space_21cm", False, "Also store the real-space 21 cm maps.")
-flags.DEFINE_integer("lines_of_sight", 1, "1: maps perpendicular to the box's z axis; 3: to x, y and z in turn "
-                     "(three redshift-space maps of each box, ~1.2x the time per simulation).")
+HELP = {
+    "num_sims": "Number of simulations in the Latin hypercube.",
+    "hii_dim": f"Cells per side of the box (multiple of {SIZE_MULTIPLE}).",
+    "box_len": "Box side in Mpc (>= 45).",
+    "redshifts": "Output redshifts, in [6, 35].",
+    "slab_thickness": "Cells averaged along the line of sight per map.",
+    "slab_spacing": "Cells between the starts of consecutive slabs (>= slab_thickness).",
+    **{f"{name}_range": f"Prior range of {name} (low,high)." for name in DEFAULT_RANGES},
+    "design_seed": "Seed of the Latin hypercube and of the per-simulation seeds.",
+    "keep_real_space_21cm": "Also store the real-space 21 cm maps.",
+    "lines_of_sight": "1: maps perpendicular to the box's z axis; 3: to x, y and z in turn (three redshift-space "
+                      "maps of each box, ~1.2x the time per simulation).",
+}
+#: Defaults of the suite settings that SuiteConfig leaves to its caller (a tiny suite).
+SIZE_DEFAULTS = {"num_sims": 8, "hii_dim": 32, "box_len": 48.0}
+define_settings_flags(SuiteConfig, HELP, defaults=SIZE_DEFAULTS)
 flags.DEFINE_integer("workers", 1, "Simulations run at the same time (one process each).", lower_bound=1)
 flags.DEFINE_integer("threads_per_sim", 2, "OpenMP threads per simulation.", lower_bound=1)
 flags.DEFINE_enum("runner", "local", ["local", "beam"], "local process pool, or an Apache Beam pipeline.")
@@ -37,15 +43,7 @@ flags.mark_flag_as_required("suite_dir")
 
 def config_from_flags() -> SuiteConfig:
     """The SuiteConfig the flags describe, validated (ValueError names the bad flag)."""
-    ranges = {f"{name}_range": tuple(parse_floats(f"{name}_range", FLAGS[f"{name}_range"].value, count=2))
-              for name in DEFAULT_RANGES}
-    return SuiteConfig(
-        num_sims=FLAGS.num_sims, hii_dim=FLAGS.hii_dim, box_len=FLAGS.box_len,
-        redshifts=tuple(parse_floats("redshifts", FLAGS.redshifts)),
-        slab_thickness=FLAGS.slab_thickness, slab_spacing=FLAGS.slab_spacing,
-        design_seed=FLAGS.design_seed, keep_real_space_21cm=FLAGS.keep_real_space_21cm,
-        lines_of_sight=FLAGS.lines_of_sight, **ranges,
-    ).validate()
+    return settings_from_flags(SuiteConfig, FLAGS).validate()
 
 
 def main(argv):

@@ -8,7 +8,6 @@ Watch it with `tensorboard --logdir MODEL_DIR/logs`. Re-running a killed command
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,6 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
+from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags  # noqa: E402
 from deep21_tf.contracts import ENCODERS, MODEL_KINDS  # noqa: E402
 from deep21_tf.training.settings import TrainSettings  # noqa: E402
 
@@ -49,16 +49,7 @@ HELP = {
     "train_fraction": "Train on this fraction of the training simulations (all of their maps), e.g. 0.25 for a "
                       "learning curve; validation and test stay whole.",
 }
-_DEFINE = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string}
-for _field in dataclasses.fields(TrainSettings):
-    _default = None if _field.default is dataclasses.MISSING else _field.default
-    _kind = {"model": None, "encoder": None}.get(_field.name, type(_default) if _default is not None else str)
-    if _field.name == "model":
-        flags.DEFINE_enum("model", _default, MODEL_KINDS, HELP["model"])
-    elif _field.name == "encoder":
-        flags.DEFINE_enum("encoder", _default, ENCODERS, HELP["encoder"])
-    else:
-        _DEFINE[_kind](_field.name, _default, HELP[_field.name])
+define_settings_flags(TrainSettings, HELP, enums={"model": MODEL_KINDS, "encoder": ENCODERS})
 flags.DEFINE_string("model_dir", None, "Where the run writes its checkpoints, logs and exported model.")
 flags.DEFINE_bool("overwrite", False, "Replace a finished run (or a run with other settings) in --model_dir.")
 flags.mark_flags_as_required(["data_dir", "model_dir"])
@@ -68,8 +59,7 @@ def main(argv):
     def work():
         from deep21_tf.training.run import train
 
-        settings = TrainSettings(**{f.name: FLAGS[f.name].value for f in dataclasses.fields(TrainSettings)})
-        return train(settings.validate(), FLAGS.model_dir, overwrite=FLAGS.overwrite)
+        return train(settings_from_flags(TrainSettings, FLAGS).validate(), FLAGS.model_dir, overwrite=FLAGS.overwrite)
 
     return run_work(PROGRAM, argv, work)
 

@@ -7,9 +7,12 @@ import json
 import os
 from typing import Optional
 
-from deep21_tf.driver.layout import (CURVE_FIGURE, CURVE_FILE, REPORT_FILE, SALIENCY_SUBDIR, STUDY_FILE,
-                                  STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout, metrics_path)
+import numpy as np
+
 from deep21_tf.contracts import TRANSFER_ENCODERS
+from deep21_tf.data.splits import HELD_OUT_FRACTION
+from deep21_tf.driver.layout import (CURVE_FIGURE, CURVE_FILE, REPORT_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE,
+                                  STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout, metrics_path)
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
@@ -41,7 +44,7 @@ def _what_ran(layout: RunLayout, times: dict) -> list:
              f"{config.maps_per_box} maps per box and redshift ({config.slab_thickness}-cell slabs every "
              f"{config.slab_spacing} cells, {config.lines_of_sight} line(s) of sight); Latin hypercube seed "
              f"{config.design_seed}.",
-             f"- Dataset{'s' if layout.is_study else ''}: {datasets}, split 70/15/15 by simulation"
+             f"- Dataset{'s' if layout.is_study else ''}: {datasets}, split {_split_percentages()} by simulation"
              f"{' (the same simulations at every redshift)' if layout.is_study else ''}.",
              f"- U-Net and AstroNet: base width {flags.get('base_filters', '?')} (paper: 64), "
              f"{flags.get('epochs', '?')} epochs, batch {flags.get('batch_size', '?')} per replica, "
@@ -145,12 +148,21 @@ def _astro_section(layout: RunLayout, dataset: str) -> list:
             *figures, ""]
 
 
+def _split_percentages() -> str:
+    held_out = round(100 * HELD_OUT_FRACTION)
+    return f"{100 - 2 * held_out}/{held_out}/{held_out}"
+
+
 def _saliency_section(layout: RunLayout, dataset: str) -> list:
-    pictures = sorted(glob.glob(os.path.join(layout.models(dataset), "astro_*", SALIENCY_SUBDIR, "*.png")))
+    folders = sorted(glob.glob(os.path.join(layout.models(dataset), "astro_*", SALIENCY_SUBDIR)))
+    pictures = [p for folder in folders for p in sorted(glob.glob(os.path.join(folder, "*.png")))]
     if not pictures:
         return []
+    with np.load(os.path.join(folders[-1], SALIENCY_FILE)) as saved:
+        threshold = float(saved["threshold"])
     return ["## Saliency (AstroNet)", "",
-            "Pixels whose vanilla-gradient saliency exceeds 5× the map's mean, per parameter (paper Figs. 9–10).", "",
+            f"Pixels whose vanilla-gradient saliency exceeds {threshold:g}× the map's mean, per parameter "
+            "(paper Figs. 9–10).", "",
             *[f"![saliency]({_link(layout, p)})" for p in pictures[:2]], ""]
 
 
