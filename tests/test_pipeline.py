@@ -12,6 +12,7 @@ import pytest
 
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.simulation.storage import simulation_path
+from deep21_tf.util.quiet import CPU_NOISE, has_nvidia_gpu
 from tests.conftest import SESSION_SUITE_ARGS, run_cli
 
 pytestmark = pytest.mark.slow
@@ -71,6 +72,7 @@ def test_redshift_study_trains_per_redshift_then_compares(tiny_suite, tmp_path):
             "--astro_encoders=trainable", "--astro_args=--epochs=1", "--notta")
 
     result = run_cli("deep21_tf.apps.pipeline", *args)
+    assert has_nvidia_gpu() or not CPU_NOISE.search(result.stderr)  # a quiet start, `tfds build` included
     # simulate is done; per redshift: tfds build, train + evaluate U-Net and AstroNet, saliency; then the comparison
     assert result.stdout.count("[skip]") == 1 and result.stdout.count("[run ]") == 2 * 6 + 1
     for dataset, z in (("z10", "10"), ("z20", "20")):

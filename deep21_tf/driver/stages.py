@@ -22,6 +22,7 @@ from deep21_tf.simulation.storage import incompleteness, simulation_path
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
 from deep21_tf.util.paths import BUILDER_SOURCE_DIR
+from deep21_tf.util.quiet import call_quietly
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Stage:
     name: str
     command: List[str]
     done: Callable[[], bool]
+    starts_tensorflow_loudly: bool = False  # a program whose TensorFlow start-up lines the driver filters out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +85,8 @@ def stages(settings: PipelineSettings) -> List[Stage]:
         result.append(Stage(f"tfds build{_suffix(layout, dataset)}",
                             [*_module("tensorflow_datasets.scripts.cli.main"), "build", BUILDER_SOURCE_DIR,
                              f"--manual_dir={layout.suite}", f"--data_dir={layout.data_dir}", f"--config={dataset}"],
-                            lambda dataset=dataset: os.path.isdir(os.path.join(layout.data_dir, "hi21cm", dataset))))
+                            lambda dataset=dataset: os.path.isdir(os.path.join(layout.data_dir, "hi21cm", dataset)),
+                            starts_tensorflow_loudly=True))
     for dataset in layout.datasets:
         result += _model_stages(settings, dataset)
     if layout.is_study:
@@ -159,7 +162,7 @@ def run_pipeline(settings: PipelineSettings, log: Callable[[str], None] = print)
             continue
         log(f"[run ] {stage.name}: {' '.join(stage.command)}")
         start = time.perf_counter()
-        status = subprocess.call(stage.command)
+        status = call_quietly(stage.command) if stage.starts_tensorflow_loudly else subprocess.call(stage.command)
         if status != 0:
             raise RuntimeError(f"stage '{stage.name}' failed with exit status {status}: {' '.join(stage.command)}")
         times[stage.name] = round(time.perf_counter() - start, 1)

@@ -8,14 +8,17 @@ from __future__ import annotations
 import glob
 import os
 import re
+import subprocess
 import sys
 import tempfile
+from typing import Sequence
 
 #: Start-up lines that carry no information on a CPU-only machine.
 CPU_NOISE = re.compile(r"All log messages before absl::InitializeLog|cudart_stub\.cc|cuda_platform\.cc|"
                        r"cuda_(dnn|fft|blas)\.cc|Unable to register cu(DNN|FFT|BLAS) factory|"
                        r"computation_placer|oneDNN custom operations|This TensorFlow binary is optimized|"
-                       r"To enable the following instructions|rebuild TensorFlow with the appropriate compiler")
+                       r"To enable the following instructions|rebuild TensorFlow with the appropriate compiler|"
+                       r"apitools not found, and bigquery client libraries")
 
 
 def has_nvidia_gpu() -> bool:
@@ -44,3 +47,16 @@ def start_tensorflow_quietly() -> None:
                     if line.strip() and not CPU_NOISE.search(line)]
     if kept:
         print("\n".join(kept), file=sys.stderr)
+
+
+def call_quietly(command: Sequence[str]) -> int:
+    """Run `command` (a program that starts TensorFlow before any of our code, e.g. `tfds build`) and return its
+    exit status, passing on its stderr without the CPU_NOISE lines (all of it on a GPU machine)."""
+    if has_nvidia_gpu():
+        return subprocess.call(list(command))
+    process = subprocess.Popen(list(command), stderr=subprocess.PIPE, text=True, errors="replace")
+    for line in process.stderr:
+        if not CPU_NOISE.search(line):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+    return process.wait()
