@@ -63,7 +63,7 @@ def test_pipeline_presets_name_existing_presets(flagfile):
     settings = parsed(PIPELINE, flagfile)
     for name in ("simulate_flagfile", "train_flagfile"):
         assert os.path.isfile(os.path.join(REPO, settings[name])), settings[name]
-    if flagfile != "demo.flags":
+    if flagfile == "paper_pipeline.flags":
         assert settings["astro_args"] == ["--epochs=20"]  # the paper trains AstroNet for 20 epochs
     if flagfile == "repro_pipeline.flags":
         assert settings["learning_curve"] == ["0.25", "0.5"]
