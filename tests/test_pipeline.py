@@ -12,7 +12,7 @@ import pytest
 
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.simulation.storage import simulation_path
-from deep21_tf.util.quiet import CPU_NOISE, has_nvidia_gpu
+from deep21_tf.util.quiet import STARTUP_NOISE, has_nvidia_gpu
 from tests.conftest import SESSION_SUITE_ARGS, run_cli
 
 pytestmark = pytest.mark.slow
@@ -72,7 +72,7 @@ def test_redshift_study_trains_per_redshift_then_compares(tiny_suite, tmp_path):
             "--astro_encoders=trainable", "--astro_args=--epochs=1", "--notta")
 
     result = run_cli("deep21_tf.apps.pipeline", *args)
-    assert has_nvidia_gpu() or not CPU_NOISE.search(result.stderr)  # a quiet start, `tfds build` included
+    assert has_nvidia_gpu() or not STARTUP_NOISE.search(result.stderr)  # a quiet start, `tfds build` included
     # simulate is done; per redshift: tfds build, train + evaluate U-Net and AstroNet, saliency; then the comparison
     assert result.stdout.count("[skip]") == 1 and result.stdout.count("[run ]") == 2 * 6 + 1
     for dataset, z in (("z10", "10"), ("z20", "20")):
@@ -109,15 +109,25 @@ def history_rows(model_dir) -> list:
 
 @pytest.mark.parametrize("flag, message", [
     ("--learning_curve=0.5,1", "use fractions 0 < f < 1"),
-    ("--astro_encoders=melted", "'melted' is not allowed; use frozen and/or trainable"),
+    ("--astro_encoders=melted", "--astro_encoders=melted: 'melted' is not allowed; use frozen, trainable"),
     ("--redshifts=10,12", "--redshifts=10,12: no dataset for z = 12; allowed: 10, 15, 20"),
     ("--redshifts=10,10", "--redshifts=10,10 repeats a redshift"),
-    ("--dataset=z12", "--dataset=z12 is not allowed; use one of z10, z15, z20, all_z"),
+    ("--dataset=z12", "--dataset=z12: 'z12' is not allowed; use z10, z15, z20, all_z"),
 ])
 def test_pipeline_rejects_bad_study_flags(tmp_path, flag, message):
     result = run_cli("deep21_tf.apps.pipeline", f"--run_dir={tmp_path / 'run'}", flag, check=False)
     assert result.returncode == 2 and message in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("datasets, message", [
+    ("z10,z12", "--datasets=z10,z12: 'z12' is not allowed; use at least 2 of z10, z15, z20"),
+    ("z10", "--datasets=z10: 1 given; use at least 2 of z10, z15, z20"),
+])
+def test_redshift_study_rejects_bad_datasets(tmp_path, datasets, message):
+    result = run_cli("deep21_tf.apps.redshift_study", f"--run_dir={tmp_path}", f"--datasets={datasets}", check=False)
+    assert result.returncode == 2 and message in result.stderr
+    assert not list(tmp_path.iterdir())
 
 
 def test_pipeline_rejects_a_missing_flagfile(tmp_path):

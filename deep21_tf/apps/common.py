@@ -41,6 +41,17 @@ def parse_floats(flag_name: str, values: Sequence[str], count: int = 0) -> List[
     return numbers
 
 
+def check_choices(flag_name: str, values: Sequence[str], allowed: Sequence[str], least: int = 0) -> None:
+    """Raise ValueError naming `--flag_name` and the allowed values when one of `values` (a list flag's, or one
+    value) is not in `allowed`, or when fewer than `least` are given."""
+    unknown = [v for v in values if v not in allowed]
+    if unknown or len(values) < least:
+        problem = (f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not allowed" if unknown
+                   else f"{len(values)} given")
+        raise ValueError(f"--{flag_name}={','.join(values)}: {problem}; use "
+                         f"{'at least ' + str(least) + ' of ' if least > 1 else ''}{', '.join(allowed)}")
+
+
 def run_work(program: str, argv: Sequence[str], work: Callable[[], Optional[dict]],
              report: Callable[[dict], str] = json.dumps, start_tensorflow: bool = True) -> int:
     """The body of an app's main: refuse stray arguments, quieten library logs and TensorFlow's start, run `work`,

@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import fail, parse_floats  # noqa: E402
+from deep21_tf.apps.common import check_choices, fail, parse_floats  # noqa: E402
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags  # noqa: E402
 from deep21_tf.contracts import DATASET_REDSHIFTS, TRANSFER_ENCODERS, redshift_datasets  # noqa: E402
 from deep21_tf.driver.stages import PipelineSettings, run_pipeline  # noqa: E402
@@ -45,13 +45,9 @@ def main(argv):
     for name in ("simulate_flagfile", "train_flagfile"):
         if not os.path.isfile(FLAGS[name].value):
             fail(PROGRAM, f"--{name}={FLAGS[name].value} does not exist")
-    for encoder in FLAGS.astro_encoders:
-        if encoder not in TRANSFER_ENCODERS:
-            fail(PROGRAM, f"--astro_encoders={','.join(FLAGS.astro_encoders)}: {encoder!r} is not allowed; "
-                          f"use {' and/or '.join(TRANSFER_ENCODERS)}")
-    if FLAGS.dataset not in DATASET_REDSHIFTS:
-        fail(PROGRAM, f"--dataset={FLAGS.dataset} is not allowed; use one of {', '.join(DATASET_REDSHIFTS)}")
     try:
+        check_choices("astro_encoders", FLAGS.astro_encoders, TRANSFER_ENCODERS)
+        check_choices("dataset", [FLAGS.dataset], list(DATASET_REDSHIFTS))
         redshifts = parse_floats("redshifts", FLAGS.redshifts)
         datasets = redshift_datasets(redshifts) if redshifts else (FLAGS.dataset,)
         settings = settings_from_flags(PipelineSettings, FLAGS, skip=["datasets"], datasets=datasets)

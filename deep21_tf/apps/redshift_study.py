@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from absl import app, flags
 
-from deep21_tf.apps.common import run_work
+from deep21_tf.apps.common import check_choices, run_work
 from deep21_tf.contracts import TRANSFER_ENCODERS
 
 PROGRAM = "deep21-redshift-study"
@@ -27,11 +27,7 @@ def main(argv):
         from deep21_tf.driver.redshift_study import write_study
         from deep21_tf.driver.layout import RunLayout
 
-        allowed = list(SINGLE_REDSHIFT_DATASETS.values())
-        unknown = [d for d in FLAGS.datasets if d not in allowed]
-        if unknown or len(FLAGS.datasets) < 2:
-            problem = f"{', '.join(unknown)} is not a single-redshift dataset" if unknown else "only one dataset"
-            raise ValueError(f"--datasets={','.join(FLAGS.datasets)}: {problem}; give at least 2 of {', '.join(allowed)}")
+        check_choices("datasets", FLAGS.datasets, list(SINGLE_REDSHIFT_DATASETS.values()), least=2)
         study = write_study(RunLayout(FLAGS.run_dir, tuple(FLAGS.datasets)), FLAGS.astro_encoder)
         return {"redshifts": study["redshifts"], "saliency_same_box": study.get("saliency_same_box")}
 

@@ -14,8 +14,9 @@ MODELS is RUN_DIR for a run on one dataset, RUN_DIR/{dataset} (e.g. RUN_DIR/z10)
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-from typing import Tuple
+from typing import Optional, Tuple
 
 TIMES_FILE = "stage_times.json"
 REPORT_FILE = "REPORT.md"
@@ -77,3 +78,19 @@ class RunLayout:
 def metrics_path(model_dir: str) -> str:
     """Where deep21-evaluate writes the metrics of `model_dir` by default."""
     return os.path.join(model_dir, EVALUATION_SUBDIR, METRICS_FILE)
+
+
+def read_json(path: str, required: bool = True) -> Optional[dict]:
+    """The JSON document at `path` written by a stage; when it is missing, None if not `required`, else a ValueError
+    that says to run that stage first."""
+    if not os.path.isfile(path):
+        if not required:
+            return None
+        raise ValueError(f"{path} does not exist: run the stage that writes it first (deep21-pipeline does)")
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def read_metrics(model_dir: str, required: bool = True) -> Optional[dict]:
+    """The metrics deep21-evaluate wrote for `model_dir` (see `read_json` for a missing file)."""
+    return read_json(metrics_path(model_dir), required)

@@ -17,7 +17,7 @@ import numpy as np
 from deep21_tf.contracts import DATASET_REDSHIFTS
 from deep21_tf.figures import K_LABEL, PARAMETER_LABELS, log_k_axis, saliency_figure, save_figure
 from deep21_tf.driver.layout import (SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, STUDY_POWER_FIGURE, STUDY_R2_FIGURE,
-                                  STUDY_SALIENCY_FIGURE, RunLayout, metrics_path)
+                                  STUDY_SALIENCY_FIGURE, RunLayout, read_json, read_metrics)
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
 
@@ -28,16 +28,9 @@ DENSITY_KEYS = ("transfer_mean", "transfer_std", "crosscorr_mean", "crosscorr_st
                 "pdf_distance")
 
 
-def _read_json(path: str) -> dict:
-    if not os.path.isfile(path):
-        raise ValueError(f"{path} does not exist: run the stage that writes it first (deep21-pipeline does)")
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def _density(layout: RunLayout, dataset: str) -> dict:
     """The U-Net's and the Wiener filter's test scores of `dataset` (its only redshift)."""
-    summary = next(iter(_read_json(metrics_path(layout.unet(dataset)))["redshifts"].values()))
+    summary = next(iter(read_metrics(layout.unet(dataset))["redshifts"].values()))
     result = {"k_mpc^-1": summary["network"]["k_mpc^-1"]}
     for name in ("network", "wiener"):
         result[name] = {key: summary[name][key] for key in DENSITY_KEYS}
@@ -45,7 +38,7 @@ def _density(layout: RunLayout, dataset: str) -> dict:
 
 
 def _parameters(layout: RunLayout, dataset: str, encoder: str) -> dict:
-    scores = _read_json(metrics_path(layout.astro(dataset, encoder)))["network"]
+    scores = read_metrics(layout.astro(dataset, encoder))["network"]
     return {"parameter_names": scores["parameter_names"], "r2_log10": scores["r2_log10"],
             "r2_log10_overall": scores["r2_log10_overall"]}
 
@@ -132,4 +125,4 @@ def write_study(layout: RunLayout, encoder: Optional[str]) -> dict:
 
 def _cell_size(layout: RunLayout) -> float:
     """Mpc per pixel of the run's maps (from the first dataset's U-Net)."""
-    return float(_read_json(model_dir.path(layout.unet(layout.datasets[0]), model_dir.INFO_FILE))["cell_size"])
+    return float(read_json(model_dir.path(layout.unet(layout.datasets[0]), model_dir.INFO_FILE))["cell_size"])

@@ -3,16 +3,15 @@ redshift study, the comparison across redshifts and then one section per redshif
 from __future__ import annotations
 
 import glob
-import json
 import os
-from typing import Optional
 
 import numpy as np
 
 from deep21_tf.contracts import TRANSFER_ENCODERS
 from deep21_tf.data.splits import HELD_OUT_FRACTION
 from deep21_tf.driver.layout import (CURVE_FIGURE, CURVE_FILE, REPORT_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE,
-                                  STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout, metrics_path)
+                                  STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout, metrics_path,
+                                  read_json, read_metrics)
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
@@ -23,20 +22,13 @@ PAPER_DENSITY = "Paper (z = 15, 200² maps, 1000 simulations): T and r within 5 
 PAPER_ASTRO = "Paper: R² = 0.76 (z = 15) with the frozen U-Net encoder, 0.89 when it is trained too; 0.97 at z = 10."
 
 
-def _load(path: str) -> Optional[dict]:
-    if not os.path.isfile(path):
-        return None
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def _link(layout: RunLayout, path: str) -> str:
     return os.path.relpath(path, layout.run_dir)
 
 
 def _what_ran(layout: RunLayout, times: dict) -> list:
     config, _ = read_manifest(layout.suite)
-    flags = _load(model_dir.path(layout.unet(layout.datasets[0]), model_dir.FLAGS_FILE)) or {}
+    flags = read_json(model_dir.path(layout.unet(layout.datasets[0]), model_dir.FLAGS_FILE), required=False) or {}
     datasets = ", ".join(f"`{d}`" for d in layout.datasets)
     lines = ["## What ran", "",
              f"- Suite: {config.num_sims} 21cmFAST simulations, {config.hii_dim}³ cells, {config.box_len:g} Mpc "
@@ -63,7 +55,7 @@ def _training_rates(layout: RunLayout) -> list:
     for dataset in layout.datasets:
         pattern = os.path.join(layout.models(dataset), "*", model_dir.INFO_FILE)
         for info_path in sorted(glob.glob(pattern)):
-            info = _load(info_path)
+            info = read_json(info_path, required=False)
             if info.get("fit_epochs") and info.get("fit_seconds"):
                 rate = info["fit_epochs"] * info["train_maps"] / info["fit_seconds"]
                 lines.append(f"- `{_link(layout, os.path.dirname(info_path))}`: {info['train_simulations']} "
@@ -74,7 +66,7 @@ def _training_rates(layout: RunLayout) -> list:
 
 def _learning_curve_section(layout: RunLayout, dataset: str) -> list:
     models = layout.models(dataset)
-    points = _load(os.path.join(models, CURVE_FILE))
+    points = read_json(os.path.join(models, CURVE_FILE), required=False)
     if not points:
         return []
     lines = ["## Learning curve (U-Net, same validation and test simulations)", "",
@@ -106,7 +98,7 @@ DENSITY_HEADER = ["| predictor | max\\|1−T\\| k≤0.7 | max\\|1−r\\| k≤0.7
 
 def _density_section(layout: RunLayout, dataset: str) -> list:
     unet = layout.unet(dataset)
-    metrics = _load(metrics_path(unet))
+    metrics = read_metrics(unet, required=False)
     if metrics is None:
         return []
     lines = ["## U-Net: 21 cm → δ (test split)", "", PAPER_DENSITY, ""]
@@ -129,7 +121,7 @@ def _astro_section(layout: RunLayout, dataset: str) -> list:
     rows, figures, names = [], [], None
     for encoder in TRANSFER_ENCODERS:
         astro = layout.astro(dataset, encoder)
-        metrics = _load(metrics_path(astro))
+        metrics = read_metrics(astro, required=False)
         if metrics is None:
             continue
         for variant in ("network", "network_tta"):
@@ -167,7 +159,7 @@ def _saliency_section(layout: RunLayout, dataset: str) -> list:
 
 
 def _study_section(layout: RunLayout) -> list:
-    study = _load(layout.path(STUDY_FILE))
+    study = read_json(layout.path(STUDY_FILE), required=False)
     if study is None:
         return []
     lines = ["## Redshift study (test split, the same simulations at every redshift)", "",

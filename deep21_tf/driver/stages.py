@@ -16,7 +16,7 @@ from typing import Callable, List, Sequence
 from deep21_tf.contracts import TRANSFER_ENCODERS
 from deep21_tf.driver.report import write_report
 from deep21_tf.driver.layout import (CURVE_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, TIMES_FILE,
-                                  RunLayout, metrics_path)
+                                  RunLayout, metrics_path, read_json)
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
 from deep21_tf.training import model_dir
@@ -155,7 +155,7 @@ def run_pipeline(settings: PipelineSettings, log: Callable[[str], None] = print)
     """
     os.makedirs(settings.run_dir, exist_ok=True)
     times_path = settings.layout.path(TIMES_FILE)
-    times = json.load(open(times_path, encoding="utf-8")) if os.path.isfile(times_path) else {}
+    times = read_json(times_path, required=False) or {}
     for stage in stages(settings):
         if stage.done():
             log(f"[skip] {stage.name}: already complete")

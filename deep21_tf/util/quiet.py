@@ -14,7 +14,7 @@ import tempfile
 from typing import Sequence
 
 #: Start-up lines that carry no information on a CPU-only machine.
-CPU_NOISE = re.compile(r"All log messages before absl::InitializeLog|cudart_stub\.cc|cuda_platform\.cc|"
+STARTUP_NOISE = re.compile(r"All log messages before absl::InitializeLog|cudart_stub\.cc|cuda_platform\.cc|"
                        r"cuda_(dnn|fft|blas)\.cc|Unable to register cu(DNN|FFT|BLAS) factory|"
                        r"computation_placer|oneDNN custom operations|This TensorFlow binary is optimized|"
                        r"To enable the following instructions|rebuild TensorFlow with the appropriate compiler|"
@@ -27,7 +27,7 @@ def has_nvidia_gpu() -> bool:
 
 
 def start_tensorflow_quietly() -> None:
-    """Import TensorFlow and probe its devices with stderr captured, then pass on all but the CPU_NOISE lines."""
+    """Import TensorFlow and probe its devices with stderr captured, then pass on all but the STARTUP_NOISE lines."""
     if "tensorflow" in sys.modules or has_nvidia_gpu():
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -44,19 +44,19 @@ def start_tensorflow_quietly() -> None:
             os.close(saved)
             capture.seek(0)
             kept = [line for line in capture.read().decode("utf-8", "replace").splitlines()
-                    if line.strip() and not CPU_NOISE.search(line)]
+                    if line.strip() and not STARTUP_NOISE.search(line)]
     if kept:
         print("\n".join(kept), file=sys.stderr)
 
 
 def call_quietly(command: Sequence[str]) -> int:
     """Run `command` (a program that starts TensorFlow before any of our code, e.g. `tfds build`) and return its
-    exit status, passing on its stderr without the CPU_NOISE lines (all of it on a GPU machine)."""
+    exit status, passing on its stderr without the STARTUP_NOISE lines (all of it on a GPU machine)."""
     if has_nvidia_gpu():
         return subprocess.call(list(command))
     process = subprocess.Popen(list(command), stderr=subprocess.PIPE, text=True, errors="replace")
     for line in process.stderr:
-        if not CPU_NOISE.search(line):
+        if not STARTUP_NOISE.search(line):
             sys.stderr.write(line)
             sys.stderr.flush()
     return process.wait()
