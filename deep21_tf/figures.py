@@ -214,3 +214,59 @@ def saliency_figure(maps_21cm: np.ndarray, saliency: np.ndarray, names: Sequence
     if title:
         figure.suptitle(title)
     return figure
+
+
+def redshift_power_figure(study: dict) -> plt.Figure:
+    """The redshift study (`deep21_tf.driver.redshift_study`): T(k) and r(k) (mean ± std over test maps) of the U-Net at each redshift, its Wiener baseline dashed."""
+    figure, (transfer, crosscorr) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    for index, (z, scores) in enumerate(study["density"].items()):
+        color, k = f"C{index}", scores["k_mpc^-1"]
+        for axis, key in ((transfer, "transfer"), (crosscorr, "crosscorr")):
+            mean, std = (np.asarray(scores["network"][f"{key}_{s}"], np.float64) for s in ("mean", "std"))
+            axis.plot(k, mean, color=color, label=f"U-Net, z = {z}")
+            axis.fill_between(k, mean - std, mean + std, color=color, alpha=0.2, linewidth=0)
+            axis.plot(k, scores["wiener"][f"{key}_mean"], color=color, linestyle="--", label=f"Wiener, z = {z}")
+    transfer.set(xlabel=K_LABEL, ylabel=r"$T(k)$ (test split)")
+    crosscorr.set(xlabel=K_LABEL, ylabel=r"$r(k)$ (test split)")
+    for axis in (transfer, crosscorr):
+        log_k_axis(axis)
+        axis.axhline(1.0, color="k", linewidth=0.8)
+        axis.grid(alpha=0.3)
+    transfer.legend(fontsize="small")
+    figure.suptitle("21 cm → δ at each redshift (paper Figs. 4 and 7)")
+    return figure
+
+
+def redshift_r2_figure(study: dict) -> plt.Figure:
+    """The redshift study: R² of AstroNet's log10 parameters at each redshift: one group of bars per parameter."""
+    per_z = study["parameters"]
+    names = next(iter(per_z.values()))["parameter_names"]
+    figure, axis = plt.subplots(figsize=(7, 4.2), constrained_layout=True)
+    width = 0.8 / len(per_z)
+    for index, (z, scores) in enumerate(per_z.items()):
+        values = [np.nan if scores["r2_log10"][n] is None else scores["r2_log10"][n] for n in names]
+        axis.bar(np.arange(len(names)) + (index - (len(per_z) - 1) / 2) * width, values, width, label=f"z = {z}")
+    axis.set_xticks(np.arange(len(names)), [PARAMETER_LABELS.get(n, n).split(" [")[0] for n in names])
+    axis.axhline(0.0, color="k", linewidth=0.8)
+    axis.set(ylabel="R² of log10 parameter (test split)", xlabel="parameter",
+             title=f"AstroNet ({study['astro_encoder']} encoder) at each redshift (paper Figs. 6 and 8)")
+    axis.legend()
+    return figure
+
+
+def learning_curve_figure(points: Sequence[dict], k_values: Sequence[float]) -> plt.Figure:
+    """The learning curve (`deep21_tf.driver.learning_curve`): r at each of `k_values` (Mpc⁻¹) and the MSE of δ on
+    the test split against the number of training maps; `points` hold train_maps, r_k{k} and mse_delta^2."""
+    maps = [p["train_maps"] for p in points]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    for k_value, marker in zip(k_values, "os^Dv"):
+        left.plot(maps, [p[f"r_k{k_value:g}"] for p in points], marker=marker, label=f"k = {k_value:g} Mpc$^{{-1}}$")
+    left.set(xscale="log", xlabel="training maps", ylabel="r(k) of predicted and true δ (test split)")
+    left.legend()
+    right.plot(maps, [p["mse_delta^2"] for p in points], marker="o", color="tab:red")
+    right.set(xscale="log", xlabel="training maps", ylabel=r"MSE of $\delta$ (test split)")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+    figure.suptitle("U-Net learning curve: same validation and test simulations")
+    figure.tight_layout()
+    return figure

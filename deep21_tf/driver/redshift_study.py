@@ -15,13 +15,11 @@ from typing import Dict, Optional
 import numpy as np
 
 from deep21_tf.contracts import DATASET_REDSHIFTS
-from deep21_tf.figures import K_LABEL, PARAMETER_LABELS, log_k_axis, saliency_figure, save_figure
+from deep21_tf.figures import redshift_power_figure, redshift_r2_figure, saliency_figure, save_figure
 from deep21_tf.driver.layout import (SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, STUDY_POWER_FIGURE, STUDY_R2_FIGURE,
                                   STUDY_SALIENCY_FIGURE, RunLayout, read_json, read_metrics)
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
-
-import matplotlib.pyplot as plt  # noqa: E402  (isort: skip; deep21_tf.figures selected the Agg backend)
 
 #: Per-k and headline scores of the U-Net and the Wiener baseline carried into the study.
 DENSITY_KEYS = ("transfer_mean", "transfer_std", "crosscorr_mean", "crosscorr_std", "headline", "mse_delta^2",
@@ -66,51 +64,13 @@ def collect_study(layout: RunLayout, encoder: Optional[str], saliency: Dict[str,
     return study
 
 
-def power_figure(study: dict) -> plt.Figure:
-    """T(k) and r(k) (mean ± std over test maps) of the U-Net at each redshift, its Wiener baseline dashed."""
-    figure, (transfer, crosscorr) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
-    for index, (z, scores) in enumerate(study["density"].items()):
-        color, k = f"C{index}", scores["k_mpc^-1"]
-        for axis, key in ((transfer, "transfer"), (crosscorr, "crosscorr")):
-            mean, std = (np.asarray(scores["network"][f"{key}_{s}"], np.float64) for s in ("mean", "std"))
-            axis.plot(k, mean, color=color, label=f"U-Net, z = {z}")
-            axis.fill_between(k, mean - std, mean + std, color=color, alpha=0.2, linewidth=0)
-            axis.plot(k, scores["wiener"][f"{key}_mean"], color=color, linestyle="--", label=f"Wiener, z = {z}")
-    transfer.set(xlabel=K_LABEL, ylabel=r"$T(k)$ (test split)")
-    crosscorr.set(xlabel=K_LABEL, ylabel=r"$r(k)$ (test split)")
-    for axis in (transfer, crosscorr):
-        log_k_axis(axis)
-        axis.axhline(1.0, color="k", linewidth=0.8)
-        axis.grid(alpha=0.3)
-    transfer.legend(fontsize="small")
-    figure.suptitle("21 cm → δ at each redshift (paper Figs. 4 and 7)")
-    return figure
-
-
-def r2_figure(study: dict) -> plt.Figure:
-    """R² of the log10 parameters at each redshift: one group of bars per parameter."""
-    per_z = study["parameters"]
-    names = next(iter(per_z.values()))["parameter_names"]
-    figure, axis = plt.subplots(figsize=(7, 4.2), constrained_layout=True)
-    width = 0.8 / len(per_z)
-    for index, (z, scores) in enumerate(per_z.items()):
-        values = [np.nan if scores["r2_log10"][n] is None else scores["r2_log10"][n] for n in names]
-        axis.bar(np.arange(len(names)) + (index - (len(per_z) - 1) / 2) * width, values, width, label=f"z = {z}")
-    axis.set_xticks(np.arange(len(names)), [PARAMETER_LABELS.get(n, n).split(" [")[0] for n in names])
-    axis.axhline(0.0, color="k", linewidth=0.8)
-    axis.set(ylabel="R² of log10 parameter (test split)", xlabel="parameter",
-             title=f"AstroNet ({study['astro_encoder']} encoder) at each redshift (paper Figs. 6 and 8)")
-    axis.legend()
-    return figure
-
-
 def write_study(layout: RunLayout, encoder: Optional[str]) -> dict:
     """Collect the study, write its figures and (last, as the mark of completion) RUN_DIR/redshift_study.json."""
     saved = _saliency_files(layout, encoder) if encoder else {}
     study = collect_study(layout, encoder, saved)
-    save_figure(power_figure(study), layout.path(STUDY_POWER_FIGURE))
+    save_figure(redshift_power_figure(study), layout.path(STUDY_POWER_FIGURE))
     if encoder:
-        save_figure(r2_figure(study), layout.path(STUDY_R2_FIGURE))
+        save_figure(redshift_r2_figure(study), layout.path(STUDY_R2_FIGURE))
         first = [saved[d] for d in layout.datasets]
         same = "the same test map" if study["saliency_same_box"] else "the first test map (boxes differ)"
         figure = saliency_figure(np.stack([s["maps_21cm_mK"][0, ..., 0] for s in first]),
