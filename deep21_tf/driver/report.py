@@ -38,10 +38,11 @@ def _what_ran(layout: RunLayout, times: dict) -> list:
              f"{config.design_seed}.",
              f"- Dataset{'s' if layout.is_study else ''}: {datasets}, split {_split_percentages()} by simulation"
              f"{' (the same simulations at every redshift)' if layout.is_study else ''}.",
-             f"- U-Net and AstroNet: base width {flags.get('base_filters', '?')} (paper: 64), "
+             f"- U-Net: base width {flags.get('base_filters', '?')} (paper: 64), "
              f"{flags.get('epochs', '?')} epochs, batch {flags.get('batch_size', '?')} per replica, "
              f"Adam lr {flags.get('learning_rate', '?')}, L2 weight decay {flags.get('weight_decay', '?')}"
-             f"{', mixed bfloat16' if flags.get('mixed_precision') else ''}.",
+             f"{', mixed bfloat16' if flags.get('mixed_precision') else ''}; AstroNet the same, for the epochs "
+             "in its table.",
              *_training_rates(layout),
              "", "| stage | seconds (last run that did work) |", "|---|---|"]
     lines += [f"| {name} | {seconds:.1f} |" for name, seconds in times.items()]
@@ -124,19 +125,20 @@ def _astro_section(layout: RunLayout, dataset: str) -> list:
         metrics = read_metrics(astro, required=False)
         if metrics is None:
             continue
+        epochs = (read_json(model_dir.path(astro, model_dir.FLAGS_FILE), required=False) or {}).get("epochs", "?")
         for variant in ("network", "network_tta"):
             if variant in metrics:
                 scores = metrics[variant]
                 names = list(scores["parameter_names"])
                 label = f"{encoder} encoder" + (", D4-averaged" if variant == "network_tta" else "")
-                rows.append(f"| {label} | " + " | ".join(format_number(scores["r2_log10"][n]) for n in names) +
+                rows.append(f"| {label} | {epochs} | " + " | ".join(format_number(scores["r2_log10"][n]) for n in names) +
                             f" | {format_number(scores['r2_log10_overall'])} |")
         figure = os.path.join(os.path.dirname(metrics_path(astro)), "fig6_params.png")
         figures.append(f"![{encoder}]({_link(layout, figure)})")
     if not rows:
         return []
     return ["## AstroNet: 21 cm → parameters (test split, R² of log10 values)", "", PAPER_ASTRO, "",
-            "| encoder | " + " | ".join(names) + " | overall |", "|---" * (len(names) + 2) + "|", *rows, "",
+            "| encoder | epochs | " + " | ".join(names) + " | overall |", "|---" * (len(names) + 3) + "|", *rows, "",
             *figures, ""]
 
 
