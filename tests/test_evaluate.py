@@ -9,6 +9,7 @@ import powerbox
 import pytest
 
 from deep21_tf.evaluation.metrics import DensityScores, compare_to_baseline, parameter_scores
+from deep21_tf.evaluation.parameter_baseline import POWER_BINS, RIDGE_ALPHAS, map_features
 from tests.conftest import run_cli
 
 BOX_MPC = 48.0
@@ -129,6 +130,17 @@ def check_transfer_against_the_stats_package(model_dir, data_dir, network):
     np.testing.assert_allclose(network["crosscorr_mean"], crosscorr.mean(axis=0), rtol=1e-4, atol=1e-5)
 
 
+def test_parameter_baseline_features_are_mean_std_and_log_power_per_channel():
+    maps = np.moveaxis(gaussian_maps(6, seed=5).reshape(3, 2, 32, 32), 1, -1) * 20.0 - 15.0  # 3 two-channel maps, mK
+    features = map_features(maps, BOX_MPC)
+    assert features.shape == (3, 2 * (2 + POWER_BINS)) and np.all(np.isfinite(features))
+    per_channel = features.reshape(3, 2, 2 + POWER_BINS)
+    np.testing.assert_allclose(per_channel[..., 0], maps.mean(axis=(1, 2)), rtol=1e-6)
+    np.testing.assert_allclose(per_channel[..., 1], maps.std(axis=(1, 2)), rtol=1e-6)
+    # A steep spectrum: the log power falls from the first k bin to the last.
+    assert np.all(per_channel[..., 2] > per_channel[..., -1])
+
+
 @pytest.mark.slow
 def test_astronet_evaluation_reports_r2_and_parameter_figures(trained_astro_dir, tiny_data_dir, tmp_path):
     # The train split holds 2 simulations (the test split only 1, whose parameters never vary: R² undefined).
@@ -143,6 +155,11 @@ def test_astronet_evaluation_reports_r2_and_parameter_figures(trained_astro_dir,
         assert all(np.isfinite(v) and v <= 1 for v in scores["r2_log10"].values())
         assert scores["r2_log10_overall"] == pytest.approx(np.mean(list(scores["r2_log10"].values())))
     assert all(v >= 0 for v in metrics["network_tta"]["mean_d4_std_log10"].values())
+    # The linear baseline: ridge on each map's summary statistics, its strength chosen on the validation split.
+    baseline = metrics["baseline"]
+    assert baseline["num_maps"] == 12 and baseline["ridge_alpha"] in RIDGE_ALPHAS
+    assert all(np.isfinite(v) and v <= 1 for v in baseline["r2_log10"].values())
+    assert "ridge regression" in baseline["description"]
     assert_png(tmp_path / "fig6_params.png")
     assert_png(tmp_path / "fig6_params_tta.png")
 

@@ -6,8 +6,9 @@ import powerbox
 import pytest
 from scipy import stats as scipy_stats
 
-from deep21_tf.stats import (WienerFilter, apply_wiener, band_average, cross_correlation, fit_wiener, k_bin_edges,
-                             mean_and_std, pdf, pdf_distance, power_spectrum, r2_score, transfer_function)
+from deep21_tf.stats import (WienerFilter, apply_wiener, band_average, cross_correlation, fit_ridge, fit_wiener,
+                             k_bin_edges, mean_and_std, pdf, pdf_distance, power_spectrum, r2_score,
+                             transfer_function)
 
 N_PIXELS = 64
 BOX_MPC = 100.0
@@ -239,6 +240,22 @@ def test_r2_score_perfect_mean_and_hand_computed():
     scale = np.array([1000.0, 0.01])
     assert r2_score(true * scale, pred * scale)[1] == pytest.approx(17 / 24)
     np.testing.assert_allclose(r2_score(true[:, 0], pred[:, 0])[0], [0.5])
+
+
+def test_ridge_recovers_a_linear_law_and_shrinks_to_the_mean():
+    rng = np.random.default_rng(3)
+    features = rng.normal(size=(400, 4)) * [1.0, 10.0, 0.1, 0.0]  # the last feature never varies
+    law = np.array([[2.0, 0.0], [0.3, -0.1], [-5.0, 1.0], [0.0, 0.0]])
+    targets = features @ law + [1.0, -2.0] + 0.01 * rng.normal(size=(400, 2))
+    fit = fit_ridge(features, targets, alpha=1e-6)
+    unseen = rng.normal(size=(50, 4)) * [1.0, 10.0, 0.1, 0.0]
+    np.testing.assert_allclose(fit.predict(unseen), unseen @ law + [1.0, -2.0], atol=0.01)
+    shrunk = fit_ridge(features, targets, alpha=1e9)  # an infinite penalty leaves the targets' mean
+    np.testing.assert_allclose(shrunk.predict(unseen), np.broadcast_to(targets.mean(axis=0), (50, 2)), atol=1e-4)
+    with pytest.raises(ValueError, match="alpha=-1 is not allowed: use alpha >= 0"):
+        fit_ridge(features, targets, alpha=-1)
+    with pytest.raises(ValueError, match="same N >= 2"):
+        fit_ridge(features, targets[:10], alpha=1.0)
 
 
 def test_mean_and_std_and_band_average():

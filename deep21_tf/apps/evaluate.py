@@ -34,12 +34,13 @@ flags.mark_flags_as_required(["model_dir", "data_dir"])
 
 
 def headline(metrics: dict) -> str:
-    """A few lines: the headline figures and how the network does against the Wiener baseline."""
+    """A few lines: the headline figures and how the network does against the linear baseline (U-Net: the Wiener
+    filter; AstroNet: ridge regression on each map's summary statistics)."""
     if metrics["model"] == "astro":
         return "\n".join(f"{name}: R² of the log10 parameters: " + ", ".join(
             f"{parameter} {format_number(value)}" for parameter, value in scores["r2_log10"].items())
             + f"; overall {format_number(scores['r2_log10_overall'])}"
-            for name, scores in metrics.items() if name.startswith("network"))
+            for name, scores in metrics.items() if name in ("network", "network_tta", "baseline"))
     lines = []
     for z, summary in metrics["redshifts"].items():
         for name in ("network", "network_tta"):

@@ -118,25 +118,30 @@ def _density_section(layout: RunLayout, dataset: str) -> list:
     return lines
 
 
+def _r2_row(label: str, epochs, scores: dict) -> str:
+    r2 = " | ".join(format_number(scores["r2_log10"][n]) for n in scores["parameter_names"])
+    return f"| {label} | {epochs} | {r2} | {format_number(scores['r2_log10_overall'])} |"
+
+
 def _astro_section(layout: RunLayout, dataset: str) -> list:
-    rows, figures, names = [], [], None
+    rows, figures, names, baseline = [], [], None, None
     for encoder in TRANSFER_ENCODERS:
         astro = layout.astro(dataset, encoder)
         metrics = read_metrics(astro, required=False)
         if metrics is None:
             continue
         epochs = (read_json(model_dir.path(astro, model_dir.FLAGS_FILE), required=False) or {}).get("epochs", "?")
-        for variant in ("network", "network_tta"):
-            if variant in metrics:
-                scores = metrics[variant]
-                names = list(scores["parameter_names"])
-                label = f"{encoder} encoder" + (", D4-averaged" if variant == "network_tta" else "")
-                rows.append(f"| {label} | {epochs} | " + " | ".join(format_number(scores["r2_log10"][n]) for n in names) +
-                            f" | {format_number(scores['r2_log10_overall'])} |")
+        names = list(metrics["network"]["parameter_names"])
+        rows.append(_r2_row(f"{encoder} encoder", epochs, metrics["network"]))
+        if "network_tta" in metrics:
+            rows.append(_r2_row(f"{encoder} encoder, D4-averaged", epochs, metrics["network_tta"]))
+        baseline = metrics.get("baseline", baseline)  # the same fit for every encoder: shown once
         figure = os.path.join(os.path.dirname(metrics_path(astro)), "fig6_params.png")
         figures.append(f"![{encoder}]({_link(layout, figure)})")
     if not rows:
         return []
+    if baseline:
+        rows.append(_r2_row("linear baseline: ridge on each map's mean, std and P(k)", "–", baseline))
     return ["## AstroNet: 21 cm → parameters (test split, R² of log10 values)", "", PAPER_ASTRO, "",
             "| encoder | epochs | " + " | ".join(names) + " | overall |", "|---" * (len(names) + 3) + "|", *rows, "",
             *figures, ""]

@@ -1,9 +1,10 @@
-"""Evaluation stage: score a trained model on a dataset split (paper Sec. IV) against a Wiener-filter baseline.
+"""Evaluation stage: score a trained model on a dataset split (paper Sec. IV) against a linear baseline.
 
     from deep21_tf.evaluation.run import evaluate
     metrics = evaluate(MODEL_DIR, DATA_DIR, split="test", tta=True)
 
-Modules: `data` (dataset batches in mK and δ), `baseline` (Wiener filter), `metrics` (P(k), T(k), r(k), PDF, MSE,
-R²), `run` (the whole evaluation and its files). The model it scores is a `deep21_tf.training.trained_model`
-(D4 test-time averaging: `deep21_tf.data.d4.d4_average`); its figures come from `deep21_tf.figures`.
+Modules: `data` (dataset batches in mK and δ), `baseline` (the U-Net's: Wiener filter), `parameter_baseline`
+(AstroNet's: ridge on map statistics), `metrics` (P(k), T(k), r(k), PDF, MSE, R²), `run` (the whole evaluation
+and its files). The model it scores is a `deep21_tf.training.trained_model` (D4 test-time averaging:
+`deep21_tf.data.d4.d4_average`); its figures come from `deep21_tf.figures`.
 """

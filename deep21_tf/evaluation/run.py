@@ -4,7 +4,8 @@ U-Net, per redshift channel z: the network's δ maps, the Wiener baseline's, and
 network's are scored by `metrics.DensityScores`; the network is compared with the baseline k by k. Files:
 metrics.json, fig3_maps_z{z}.png (first map: 21 cm | true δ | predicted δ | log10 residual), fig4_power_z{z}.png,
 fig5_pdf_z{z}.png, wiener_z{z}.npz (the fitted filter) and, with `tta`, fig3_tta_z{z}.png (21 cm | D4-averaged
-δ | D4 std). AstroNet: metrics.json (R² and RMSE of log10 parameters, with and without D4 averaging),
+δ | D4 std). AstroNet: metrics.json (R² and RMSE of log10 parameters, with and without D4 averaging, and those of
+a linear baseline: ridge regression on each map's mean, std and P(k)),
 fig6_params.png and, with `tta`, fig6_params_tta.png.
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ from deep21_tf.contracts import INFERENCE_BATCH_SIZE
 from deep21_tf.data import load_normalization, open_builder
 from deep21_tf import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
+from deep21_tf.evaluation.parameter_baseline import DESCRIPTION as BASELINE_DESCRIPTION
+from deep21_tf.evaluation.parameter_baseline import fit_parameter_baseline, map_features
 from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.data import physical_batches, split_size
 from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINITIONS, DensityScores,
@@ -59,7 +62,7 @@ def _evaluate(model: TrainedModel, builder, box_length: float, split: str, outpu
         metrics["redshifts"] = _evaluate_density(model, box_length, tta, output_dir, **options)
     else:
         metrics["definitions"] = PARAMETER_DEFINITIONS
-        metrics.update(_evaluate_parameters(model, tta, output_dir, **options))
+        metrics.update(_evaluate_parameters(model, box_length, tta, output_dir, **options))
     atomic_write_text(os.path.join(output_dir, METRICS_FILE), json.dumps(metrics, indent=1))
     return metrics
 
@@ -111,13 +114,16 @@ def _density_figures(summary: dict, first: list, box_length: float, cell_size: f
               f"fig3_tta_{tag}.png")
 
 
-def _evaluate_parameters(model: TrainedModel, tta: bool, output_dir: str, builder, split: str, max_maps,
-                         batch_size: int, progress: bool) -> dict:
-    """R² and RMSE of the log10 parameters, without and (tta) with D4 averaging, and the Fig. 6 scatter plots."""
-    true, pred, tta_mean, tta_std = [], [], [], []
+def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, output_dir: str, builder, split: str,
+                         max_maps, batch_size: int, progress: bool) -> dict:
+    """R² and RMSE of the log10 parameters, without and (tta) with D4 averaging, the linear baseline's (ridge on
+    each map's summary statistics, `parameter_baseline`), and the Fig. 6 scatter plots."""
+    baseline = fit_parameter_baseline(builder, box_length, batch_size, progress)
+    true, pred, baseline_pred, tta_mean, tta_std = [], [], [], [], []
     for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress):
         true.append(log10_params)
         pred.append(model.predict(maps, batch_size))
+        baseline_pred.append(baseline.predict(map_features(maps, box_length)))
         if tta:
             mean, std = model.predict_tta(maps, batch_size)
             tta_mean.append(mean)
@@ -127,7 +133,9 @@ def _evaluate_parameters(model: TrainedModel, tta: bool, output_dir: str, builde
     names = model.info["parameter_names"]
     true, pred = np.concatenate(true), np.concatenate(pred)
     title = f"{model.info['dataset']} {split}"
-    results = {"network": parameter_scores(true, pred, names)}
+    results = {"network": parameter_scores(true, pred, names),
+               "baseline": {**parameter_scores(true, np.concatenate(baseline_pred), names),
+                            "description": BASELINE_DESCRIPTION, "ridge_alpha": baseline.alpha}}
     _save(figures.parameter_figure(true, pred, names, results["network"], title=title), output_dir, "fig6_params.png")
     if tta:
         tta_mean, tta_std = np.concatenate(tta_mean), np.concatenate(tta_std)
