@@ -264,7 +264,7 @@ def learning_curve_figure(points: Sequence[dict], k_values: Sequence[float]) -> 
     left.set(xscale="log", xlabel="training maps", ylabel="r(k) of predicted and true δ (test split)")
     left.legend()
     right.plot(maps, [p["mse_delta^2"] for p in points], marker="o", color="tab:red")
-    right.set(xscale="log", xlabel="training maps", ylabel=r"MSE of $\delta$ (test split)")
+    right.set(xscale="log", yscale="log", xlabel="training maps", ylabel=r"MSE of $\delta$ (test split)")
     for axis in (left, right):
         axis.grid(alpha=0.3)
     figure.suptitle("U-Net learning curve: same validation and test simulations")
