@@ -15,10 +15,12 @@ import h5py
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from deep21_tf.data import load_normalization, make_dataset
 from deep21_tf.training import model_dir as layout
 from deep21_tf.training.resume import STATE_FILE
+from deep21_tf.training.strategy import make_strategy
 from tests.conftest import REPO, run_cli
 
 pytestmark = pytest.mark.slow
@@ -210,3 +212,11 @@ def test_mixed_bfloat16_training_computes_in_bfloat16_and_exports_float32(tiny_d
     maps = np.random.default_rng(0).normal(-20.0, 5.0, (2, 32, 32, 1)).astype("float32")
     predicted = exported.predict(maps, verbose=0)
     assert predicted.dtype == np.float32 and np.all(np.isfinite(predicted))
+
+
+@pytest.mark.skipif(bool(tf.config.list_physical_devices("GPU")), reason="the CPU-only choice")
+def test_one_cpu_replica_trains_under_the_default_strategy():
+    # an explicit strategy (Mirrored or OneDevice) over one CPU costs ~40 % per step; the default one costs nothing
+    strategy = make_strategy(1)
+    assert strategy is tf.distribute.get_strategy()
+    assert not tf.distribute.has_strategy() and strategy.num_replicas_in_sync == 1
