@@ -2,7 +2,8 @@
 
 For each map size (64², 200²) and mode — fp32, xla (fp32 with jit_compile), bf16 (mixed bfloat16), bf16xla (both),
 dp (fp32 data-parallel over every local accelerator: tf.distribute.MirroredStrategy on the TensorFlow backend,
-keras.distribution.DataParallel on JAX) — training maps/s at batch 30 per replica, achieved GFLOP/s (training ≈
+keras.distribution.DataParallel on JAX), fit and dpfit (fp32 and dp timed through Keras' `fit` loop, as `deep21-train`
+runs, instead of `train_on_batch`: on a CPU, `fit` under MirroredStrategy is where the strategy's cost shows) — training maps/s at batch 30 per replica, achieved GFLOP/s (training ≈
 3 × forward FLOPs, counted from the layers), inference maps/s, peak RSS and, on a GPU, peak device memory.
 Each configuration runs in its own process so memory figures are separate. The model is plain Keras 3, so the
 same benchmark runs on a GPU machine without TensorFlow: ``KERAS_BACKEND=jax python bench/bench_training.py``.
@@ -22,7 +23,7 @@ from peak_memory import peak_rss_mib  # noqa: E402  (bench/ is on sys.path)
 
 PEAK_GFLOPS = 294.0  # fp32 peak of the 2-core AVX-512 development CPU (2 cores x 2 FMA units x 16 lanes x 2 x 2.3 GHz)
 BATCH = 30
-MODES = ("fp32", "xla", "bf16", "bf16xla", "dp")
+MODES = ("fp32", "xla", "bf16", "bf16xla", "dp", "fit", "dpfit")
 
 
 def forward_flops(model) -> float:
@@ -60,20 +61,16 @@ def measure(size: int, mode: str, steps: int) -> dict:
     from deep21_tf.models import build_unet
 
     scope, replicas = contextlib.nullcontext(), 1
-    if mode == "dp":
+    if mode.startswith("dp"):
         scope, replicas = _data_parallel()
     with scope:
         model = build_unet((size, size, 1), base_filters=64, weight_decay=1e-4)
         model.compile(optimizer=keras.optimizers.Adam(1e-3, 0.5, 0.999), loss="mse",
-                      jit_compile=mode.endswith("xla") or (mode == "dp" and keras.backend.backend() == "jax"))
+                      jit_compile=mode.endswith("xla") or (mode.startswith("dp") and keras.backend.backend() == "jax"))
     rng = np.random.default_rng(0)
     x = rng.standard_normal((BATCH * replicas, size, size, 1)).astype("float32")
     y = rng.standard_normal((BATCH * replicas, size, size, 1)).astype("float32")
-    model.train_on_batch(x, y)  # build + compile the step
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(x, y)
-    train_seconds = time.perf_counter() - start
+    train_seconds = (_time_fit if mode.endswith("fit") else _time_train_on_batch)(model, x, y, steps)
     model.predict_on_batch(x)
     start = time.perf_counter()
     for _ in range(steps):
@@ -84,6 +81,26 @@ def measure(size: int, mode: str, steps: int) -> dict:
     return dict(size=size, mode=mode, replicas=replicas, forward_gflop=flops / 1e9, train_maps_per_s=train_rate,
                 train_gflops=3 * flops * train_rate / 1e9, infer_maps_per_s=steps * BATCH * replicas / infer_seconds,
                 peak_rss_gb=peak_rss_mib() / 1024, device=_device_name(), peak_device_gb=_peak_device_gb())
+
+
+def _time_train_on_batch(model, x, y, steps: int) -> float:
+    """Seconds for `steps` calls of `train_on_batch(x, y)`, after one that builds and compiles the step."""
+    model.train_on_batch(x, y)
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    return time.perf_counter() - start
+
+
+def _time_fit(model, x, y, steps: int) -> float:
+    """Seconds for one `fit` epoch of `steps` batches (x, y), after a warm-up epoch that compiles the step."""
+    import numpy as np
+
+    inputs, targets = np.concatenate([x] * steps), np.concatenate([y] * steps)
+    model.fit(inputs, targets, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    start = time.perf_counter()
+    model.fit(inputs, targets, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    return time.perf_counter() - start
 
 
 def _data_parallel():
