@@ -2,8 +2,9 @@
 
 For each map size (64², 200²) and mode — fp32, xla (fp32 with jit_compile), bf16 (mixed bfloat16), bf16xla (both),
 dp (fp32 data-parallel over every local accelerator: tf.distribute.MirroredStrategy on the TensorFlow backend,
-keras.distribution.DataParallel on JAX), fit and dpfit (fp32 and dp timed through Keras' `fit` loop, as `deep21-train`
-runs, instead of `train_on_batch`: on a CPU, `fit` under MirroredStrategy is where the strategy's cost shows) — training maps/s at batch 30 per replica, achieved GFLOP/s (training ≈
+keras.distribution.DataParallel on JAX), fit and dpfit (fp32 and dp timed through Keras' `fit` loop, as
+`deep21-train` runs, instead of `train_on_batch`: on a CPU, `fit` under MirroredStrategy is where the strategy's cost
+shows) — training maps/s at batch 30 per replica, achieved GFLOP/s (training ≈
 3 × forward FLOPs, counted from the layers), inference maps/s, peak RSS and, on a GPU, peak device memory.
 Each configuration runs in its own process so memory figures are separate. The model is plain Keras 3, so the
 same benchmark runs on a GPU machine without TensorFlow: ``KERAS_BACKEND=jax python bench/bench_training.py``.

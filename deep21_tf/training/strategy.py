@@ -32,8 +32,8 @@ def make_strategy(cpu_replicas: int = 1) -> tf.distribute.Strategy:
     if tf.config.list_physical_devices("GPU"):
         return tf.distribute.MirroredStrategy()
     if cpu_replicas == 1:
-        # One replica has nothing to mirror, and on a CPU any explicit strategy (Mirrored or OneDevice) makes each
-        # U-Net training step ~40 % slower than the default one (measured: BUILD_NOTES.md, "Training rate").
+        # One replica has nothing to mirror, and on a CPU Keras' fit under any explicit strategy (Mirrored or
+        # OneDevice) is ~40 % slower per step than under the default one (BUILD_NOTES.md, "Training rate").
         return tf.distribute.get_strategy()
     split_cpu(cpu_replicas)
     devices = [device.name for device in tf.config.list_logical_devices("CPU")][:cpu_replicas]
