@@ -301,3 +301,53 @@ def test_mean_and_std_and_band_average():
 def test_bad_inputs_raise_clear_errors(delta, call, message):
     with pytest.raises(ValueError, match=message):
         call(delta)
+
+
+def test_pearson_r2_known_answers():
+    from deep21_tf.stats import pearson_r2
+
+    true = np.array([[1.0, 2.0], [2.0, 0.0], [3.0, 5.0], [4.0, 1.0]])
+    np.testing.assert_allclose(pearson_r2(true, true), [1.0, 1.0])
+    np.testing.assert_allclose(pearson_r2(true, 2 * true + 1), [1.0, 1.0])  # offsets and scale do not count
+    constant = np.broadcast_to(true.mean(axis=0), true.shape)
+    assert np.all(np.isnan(pearson_r2(true, constant)))  # undefined, while R² of the mean predictor is 0
+    np.testing.assert_allclose(r2_score(true, constant)[0], [0.0, 0.0])
+    x, y = np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 2.0, 1.0, 3.0])
+    assert pearson_r2(x, y)[0] == pytest.approx(np.corrcoef(x, y)[0, 1] ** 2)
+
+
+def test_group_bootstrap_resamples_whole_groups():
+    from deep21_tf.stats import group_bootstrap
+
+    values = np.array([1.0, 1.0, 3.0, 3.0, 5.0, 5.0])
+    groups = np.array(["a", "a", "b", "b", "c", "c"])
+    low, high = group_bootstrap(lambda idx: values[idx].mean(), groups, resamples=2000, seed=1)
+    assert 1.0 < low < 3.0 < high < 5.0
+    # a statistic that is the same for every resample has a zero-width interval
+    low, high = group_bootstrap(lambda idx: np.array([1.0, 2.0]), groups, resamples=10)
+    np.testing.assert_allclose(low, [1.0, 2.0])
+    np.testing.assert_allclose(high, [1.0, 2.0])
+    # members of one group always travel together: the mean over a resample is a mean of group means
+    seen = []
+    group_bootstrap(lambda idx: seen.append(np.sort(idx)) or 0.0, groups, resamples=20, seed=2)
+    assert all(len(idx) == 6 and all(np.sum(idx == 2 * g) == np.sum(idx == 2 * g + 1) for g in range(3))
+               for idx in seen)
+    with pytest.raises(ValueError, match="groups must be"):
+        group_bootstrap(lambda idx: 0.0, np.array([]))
+
+
+def test_kernel_ridge_fits_a_nonlinear_law_that_ridge_cannot():
+    from deep21_tf.stats import fit_kernel_ridge
+
+    rng = np.random.default_rng(0)
+    features = rng.uniform(-1, 1, (300, 2))
+    targets = np.stack([np.sin(3 * features[:, 0]), features[:, 0] * features[:, 1]], axis=1)
+    test = rng.uniform(-0.9, 0.9, (100, 2))
+    truth = np.stack([np.sin(3 * test[:, 0]), test[:, 0] * test[:, 1]], axis=1)
+    kernel = fit_kernel_ridge(features, targets, alpha=1e-3, length_scale=0.3)
+    linear = fit_ridge(features, targets, alpha=1e-6)
+    assert r2_score(truth, kernel.predict(test))[1] > 0.95 > 0.6 > r2_score(truth, linear.predict(test))[1]
+    shrunk = fit_kernel_ridge(features, targets, alpha=1e9, length_scale=0.3)  # infinite penalty: the mean
+    np.testing.assert_allclose(shrunk.predict(test), np.broadcast_to(targets.mean(axis=0), truth.shape), atol=1e-6)
+    with pytest.raises(ValueError, match="alpha=0"):
+        fit_kernel_ridge(features, targets, alpha=0, length_scale=1.0)

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from deep21_tf.contracts import HEADLINE_K_LIMITS
-from deep21_tf.stats import mean_and_std, pdf, pdf_distance, power_spectrum, r2_score
+from deep21_tf.stats import group_bootstrap, mean_and_std, pdf, pdf_distance, pearson_r2, power_spectrum, r2_score
 
 #: What the keys of a density evaluation mean (written into metrics.json).
 DENSITY_DEFINITIONS = {
@@ -35,6 +35,11 @@ DENSITY_DEFINITIONS = {
 #: What the keys of a parameter evaluation mean (written into metrics.json).
 PARAMETER_DEFINITIONS = {
     "r2_log10": "R² = 1 − SS_res/SS_tot of the log10 parameters, per parameter; overall: their mean",
+    "pearson_r2_log10": "squared Pearson correlation of predicted vs true log10 parameters (the paper's 'linear "
+                        "correlation coefficient R²'); ignores offsets and scale errors",
+    "per_box": "the same scores of the per-box mean predictions (one point per simulation)",
+    "interval_68": "central 68 % interval [low, high] of each score over 1000 bootstrap resamples of the test boxes "
+                   "(whole boxes: neighbouring slabs of one box are not independent)",
     "rmse_log10": "root mean square error of the log10 parameters (dex)",
     "mean_d4_std_log10": "mean over maps of the std of the log10 prediction over the 8 D4 transforms (dex)",
 }
@@ -143,21 +148,59 @@ def compare_to_baseline(network: dict, baseline: dict) -> dict:
 
 
 def parameter_scores(true_log10: np.ndarray, pred_log10: np.ndarray, names: Sequence[str],
-                     pred_std: Optional[np.ndarray] = None) -> dict:
-    """R² and RMSE of predicted log10 parameters (N, P) per parameter and overall; `pred_std` (N, P): the D4 spread.
+                     pred_std: Optional[np.ndarray] = None, box_ids: Optional[np.ndarray] = None) -> dict:
+    """Scores of predicted log10 parameters (N, P) against the truth, per parameter: R², the squared Pearson
+    correlation and the RMSE (dex), over maps and over per-box mean predictions ("per_box"), each with a bootstrap
+    68 % interval over boxes ("interval_68": [low, high]); `pred_std` (N, P): the D4 spread.
 
-    R² is None (with a note) when a parameter's true value is the same in every map (e.g. a one-simulation split).
+    box_ids (N,): the simulation of each map; None → maps with the same true parameters are one box. R² and the
+    correlation are None (with a note) when the true values do not vary (e.g. a one-simulation split).
     """
     true_log10, pred_log10 = (np.asarray(a, np.float64) for a in (true_log10, pred_log10))
-    rmse = np.sqrt(np.mean((pred_log10 - true_log10) ** 2, axis=0))
-    result = {"num_maps": len(true_log10), "parameter_names": list(names),
-              "rmse_log10": dict(zip(names, _listed(rmse)))}
-    if len(true_log10) >= 2 and np.all(np.ptp(true_log10, axis=0) > 0):
-        per_parameter, overall = r2_score(true_log10, pred_log10)
-        result["r2_log10"], result["r2_log10_overall"] = dict(zip(names, _listed(per_parameter))), overall
-    else:
-        result["r2_log10"], result["r2_log10_overall"] = dict.fromkeys(names), None
-        result["r2_note"] = "undefined: the true parameters do not vary across the scored maps"
+    if box_ids is None:
+        box_ids = np.unique(true_log10, axis=0, return_inverse=True)[1].ravel()
+    boxes, box_of_map = np.unique(np.asarray(box_ids), return_inverse=True)
+    box_true = np.array([true_log10[box_of_map == b].mean(axis=0) for b in range(len(boxes))])
+    box_pred = np.array([pred_log10[box_of_map == b].mean(axis=0) for b in range(len(boxes))])
+    result = {"num_maps": len(true_log10), "num_boxes": len(boxes), "parameter_names": list(names),
+              **_regression_scores(true_log10, pred_log10, names, box_of_map),
+              "per_box": _regression_scores(box_true, box_pred, names, np.arange(len(boxes)))}
     if pred_std is not None:
         result["mean_d4_std_log10"] = dict(zip(names, _listed(np.mean(pred_std, axis=0))))
+    return result
+
+
+def _regression_scores(true: np.ndarray, pred: np.ndarray, names: Sequence[str], box_of_row: np.ndarray) -> dict:
+    """R², squared Pearson correlation and RMSE per parameter of rows (N, P), with intervals from resampled boxes."""
+    def rmse(rows):
+        return np.sqrt(np.mean((pred[rows] - true[rows]) ** 2, axis=0))
+
+    def r2(rows):
+        t, p = true[rows], pred[rows]
+        ss_tot = np.sum((t - t.mean(axis=0)) ** 2, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(ss_tot > 0, 1 - np.sum((t - p) ** 2, axis=0) / ss_tot, np.nan)
+
+    def correlation(rows):
+        return pearson_r2(true[rows], pred[rows]) if len(rows) >= 2 else np.full(true.shape[1], np.nan)
+
+    every = np.arange(len(true))
+    result = {"rmse_log10": dict(zip(names, _listed(rmse(every))))}
+    defined = len(true) >= 2 and np.all(np.ptp(true, axis=0) > 0)
+    if defined:
+        per_parameter, overall = r2_score(true, pred)
+        result["r2_log10"], result["r2_log10_overall"] = dict(zip(names, _listed(per_parameter))), overall
+        result["pearson_r2_log10"] = dict(zip(names, _listed(correlation(every))))
+    else:
+        result["r2_log10"], result["r2_log10_overall"] = dict.fromkeys(names), None
+        result["pearson_r2_log10"] = dict.fromkeys(names)
+        result["r2_note"] = "undefined: the true parameters do not vary across the scored maps"
+    intervals = {"rmse_log10": rmse}
+    if defined and len(np.unique(box_of_row)) >= 2:
+        intervals.update(r2_log10=r2, pearson_r2_log10=correlation)
+    result["interval_68"] = {}
+    for key, statistic in intervals.items():
+        low, high = group_bootstrap(statistic, box_of_row)
+        result["interval_68"][key] = {name: [_listed(lo), _listed(hi)] for name, lo, hi in
+                                      zip(names, np.atleast_1d(low), np.atleast_1d(high))}
     return result

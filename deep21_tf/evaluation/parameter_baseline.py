@@ -1,8 +1,10 @@
-"""The linear baseline AstroNet must beat: ridge regression of the log10 parameters on summary statistics of each
-21 cm map — its mean and standard deviation (mK) and log10 of its power spectrum (powerbox) in a few k bins, per
-redshift channel — fitted on the train split, the ridge strength chosen on the validation split.
+"""The baselines AstroNet must beat: regressions of the log10 parameters on summary statistics of each 21 cm map —
+its mean and standard deviation (mK) and log10 of its power spectrum (powerbox) in a few k bins, per redshift
+channel — fitted on the train split, their hyperparameters chosen on the validation split. Two of them: ridge
+regression (linear) and kernel ridge regression with an RBF kernel (nonlinear; a Gaussian-process mean).
 
-It says how much of the parameters the maps' simplest statistics carry at the size of the training set at hand.
+They say how much of the parameters the maps' simplest statistics carry at the size of the training set at hand:
+a network is worth its cost only where it beats the nonlinear one.
 """
 from __future__ import annotations
 
@@ -11,18 +13,25 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from deep21_tf.evaluation.data import physical_batches
-from deep21_tf.stats import power_spectrum
-from deep21_tf.stats import RidgeFit, fit_ridge
+from deep21_tf.stats import KernelRidgeFit, RidgeFit, fit_kernel_ridge, fit_ridge, power_spectrum
 
 #: Linear k bins of the power-spectrum features, from the fundamental mode to the Nyquist frequency.
 POWER_BINS = 8
 #: Ridge strengths tried; the one with the lowest validation error is kept.
 RIDGE_ALPHAS = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
-DESCRIPTION = (f"ridge regression of the log10 parameters on the mean, std and log10 P(k) in {POWER_BINS} k bins of "
-               "each 21 cm map, fitted on the train split, ridge strength chosen on the validation split")
+#: Kernel ridge: RBF length scales (units of √F on standardised features) and penalties tried on validation.
+KERNEL_LENGTH_SCALES = (0.1, 0.2, 0.4, 0.8, 1.6)
+KERNEL_ALPHAS = (1e-3, 1e-2, 1e-1, 1.0)
+#: At most this many training maps enter the kernel (evenly spaced in stored order): its cost grows as N³.
+KERNEL_MAX_TRAIN_MAPS = 6000
+FEATURES = f"the mean, std and log10 P(k) in {POWER_BINS} k bins of each 21 cm map (per redshift channel)"
+DESCRIPTION = (f"ridge regression of the log10 parameters on {FEATURES}, fitted on the train split, ridge strength "
+               "chosen on the validation split")
+KERNEL_DESCRIPTION = (f"kernel ridge regression (RBF kernel) of the log10 parameters on {FEATURES}, fitted on the "
+                      "train split, length scale and penalty chosen on the validation split")
 
 
-def _validation_error(fit: RidgeFit, features: np.ndarray, targets: np.ndarray, scale: np.ndarray) -> float:
+def _validation_error(fit, features: np.ndarray, targets: np.ndarray, scale: np.ndarray) -> float:
     """Mean squared error of `fit`, each parameter in units of `scale` (defined even for one simulation)."""
     return float(np.mean(((fit.predict(features) - targets) / scale) ** 2))
 
@@ -48,12 +57,15 @@ def split_features(builder, split: str, box_length: float, batch_size: int, max_
     return np.concatenate(features), np.concatenate(targets)
 
 
-def fit_parameter_baseline(builder, box_length: float, batch_size: int, progress: bool = True,
-                           alphas: Sequence[float] = RIDGE_ALPHAS) -> RidgeFit:
-    """The ridge fit on the train split whose strength (of `alphas`) has the lowest validation error (squared, each
-    parameter in units of its train-split spread)."""
+def fit_parameter_baselines(builder, box_length: float, batch_size: int,
+                            progress: bool = True) -> Tuple[RidgeFit, KernelRidgeFit]:
+    """(ridge fit, kernel ridge fit) on the train split, each with the hyperparameters of lowest validation error
+    (squared, each parameter in units of its train-split spread; defined even for one validation simulation)."""
     train_x, train_y = split_features(builder, "train", box_length, batch_size, progress=progress)
     valid_x, valid_y = split_features(builder, "validation", box_length, batch_size, progress=progress)
-    fits = [fit_ridge(train_x, train_y, alpha) for alpha in alphas]
     scale = np.where(train_y.std(axis=0) > 0, train_y.std(axis=0), 1.0)
-    return min(fits, key=lambda fit: _validation_error(fit, valid_x, valid_y, scale))
+    ridge = [fit_ridge(train_x, train_y, alpha) for alpha in RIDGE_ALPHAS]
+    kept = np.unique(np.linspace(0, len(train_x) - 1, min(len(train_x), KERNEL_MAX_TRAIN_MAPS)).astype(int))
+    kernel = [fit_kernel_ridge(train_x[kept], train_y[kept], alpha, length) for alpha in KERNEL_ALPHAS
+              for length in KERNEL_LENGTH_SCALES]
+    return tuple(min(fits, key=lambda fit: _validation_error(fit, valid_x, valid_y, scale)) for fits in (ridge, kernel))

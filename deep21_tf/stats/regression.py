@@ -28,3 +28,23 @@ def r2_score(true, pred) -> Tuple[np.ndarray, float]:
                          "R² is undefined")
     per_parameter = 1.0 - np.sum((y - y_hat) ** 2, axis=0) / ss_tot
     return per_parameter, float(per_parameter.mean())
+
+
+def pearson_r2(true, pred) -> np.ndarray:
+    """Squared Pearson correlation of predicted vs true values, per parameter (column): the paper's "linear
+    correlation coefficient R²". NaN for a parameter whose predictions (or true values) do not vary: undefined.
+
+    true, pred: (N,) or (N, n_params) with N >= 2. Unlike `r2_score` it ignores offsets and scale errors: a
+    prediction 2 × true + 1 scores 1.
+    """
+    check_same_shape(true, pred, "true", "pred")
+    y, y_hat = (np.asarray(a, dtype=np.float64) for a in (true, pred))
+    if y.ndim == 1:
+        y, y_hat = y[:, np.newaxis], y_hat[:, np.newaxis]
+    if y.ndim != 2 or y.shape[0] < 2:
+        raise ValueError(f"true and pred must be (N,) or (N, n_params) with N >= 2; got {np.shape(true)}")
+    dy, dy_hat = y - y.mean(axis=0), y_hat - y_hat.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.sum(dy * dy_hat, axis=0) / np.sqrt(np.sum(dy ** 2, axis=0) * np.sum(dy_hat ** 2, axis=0))
+    constant = (np.ptp(y, axis=0) == 0) | (np.ptp(y_hat, axis=0) == 0)
+    return np.where(np.isfinite(r) & ~constant, r ** 2, np.nan)
