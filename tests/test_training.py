@@ -21,7 +21,7 @@ from deep21_tf.data import load_normalization, make_dataset
 from deep21_tf.training import model_dir as layout
 from deep21_tf.training.resume import STATE_FILE
 from deep21_tf.training.strategy import make_strategy
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, TINY_TRAINING, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -166,6 +166,36 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tiny_data_dir, tmp_p
     b = keras.saving.load_model(layout.path(str(killed), layout.EXPORTED_FILE), safe_mode=True)
     for wa, wb in zip(a.weights, b.weights):
         np.testing.assert_allclose(np.asarray(wa), np.asarray(wb), rtol=1e-5, atol=1e-6)
+
+
+def killed_then_resumed(args: list, model_dir, after_epoch: int) -> dict:
+    """Run ``deep21-train args`` in a subprocess, SIGKILL it once its backup holds `after_epoch` epochs (it is then
+    inside the next epoch, or writing its backup), check that it left an unfinished run, then run the same command
+    again to resume it; return the resumed run's summary."""
+    process = subprocess.Popen([sys.executable, "-m", "deep21_tf.apps.train", *args], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = model_dir / layout.BACKUP_DIR / STATE_FILE
+    deadline = time.time() + 300
+    while time.time() < deadline and not (state.exists() and json.loads(state.read_text())["epoch"] >= after_epoch):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not layout.is_finished(str(model_dir))
+    return json.loads(run_cli("deep21_tf.apps.train", *args).stdout.strip().splitlines()[-1])
+
+
+def test_astronet_killed_mid_epoch_resumes_with_the_same_dropout_masks(trained_astro_dir, tiny_data_dir, tmp_path):
+    # the session's AstroNet (2 epochs, Dropout in its head) is the uninterrupted run; this one dies inside epoch 2
+    killed = tmp_path / "astro"
+    summary = killed_then_resumed([f"--data_dir={tiny_data_dir}", f"--model_dir={killed}", *TINY_TRAINING,
+                                   "--model=astro", "--encoder=scratch"], killed, after_epoch=1)
+    assert summary["resumed_from_epoch"] == 1  # epoch 2 was trained after the restore
+    # every column of every epoch, to the last digit: epoch 2's training loss depends on its dropout masks
+    assert history(str(killed)) == history(trained_astro_dir)
+    a = keras.saving.load_model(layout.path(trained_astro_dir, layout.EXPORTED_FILE), safe_mode=True)
+    b = keras.saving.load_model(layout.path(str(killed), layout.EXPORTED_FILE), safe_mode=True)
+    assert [w.path for w in a.weights] == [w.path for w in b.weights]
+    assert max(float(np.abs(np.asarray(wa) - np.asarray(wb)).max()) for wa, wb in zip(a.weights, b.weights)) == 0
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -2,20 +2,28 @@
 
 After every epoch `TrainingBackup` writes, in this order and each atomically (temporary file, then rename):
 ``backup/epoch_NNNN.weights.h5`` (weights, BatchNorm statistics, optimizer moments, step and learning rate), then
-``backup/state.json`` ({"epoch": N, "callbacks": the state of stateful callbacks}), and only then removes the
-weights of earlier epochs. A kill at any point therefore leaves a state.json naming a complete weights file.
-A resumed run loads it (`restore`), trains from epoch N on (``fit(initial_epoch=N)``) on the same batches an
-uninterrupted run sees there (the input stream is a pure function of seed and epoch,
-`deep21_tf.data.tfdata.make_dataset`), and ends with the same weights.
+``backup/state.json`` ({"epoch": N, "callbacks": the state of stateful callbacks, "seed_states": the state of every
+random seed generator of the network}), and only then removes the weights of earlier epochs. A kill at any point
+therefore leaves a state.json naming a complete weights file. A resumed run loads both (`restore`), trains from
+epoch N on (``fit(initial_epoch=N)``) on the same batches an uninterrupted run sees there (the input stream is a pure
+function of seed and epoch, `deep21_tf.data.tfdata.make_dataset`) with the same dropout masks (the seed generators
+continue where they stood), and ends with the same weights.
+
+Seed generators (`keras.random.SeedGenerator`, one per Dropout layer) hold their state in a variable that
+``save_weights`` leaves out: it is in ``model.variables`` but not in ``model.weights``. Nothing else in the training
+step draws random numbers: the input pipeline's shuffle and D4 draws are stateless, and no layer draws from Keras'
+global seed generator.
 """
 from __future__ import annotations
 
 import glob
 import json
 import os
+import warnings
 from typing import Dict, Sequence
 
 import keras
+import numpy as np
 
 from deep21_tf.util.atomic import atomic_path, atomic_write_text, remove_stale_partials
 
@@ -43,15 +51,42 @@ def completed_epochs(backup_dir: str) -> int:
     return int(read_state(backup_dir)["epoch"])
 
 
+def seed_variables(model: keras.Model) -> list:
+    """The state variables of `model`'s random seed generators, in model order (``[seed, counter]`` each)."""
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def seed_states(model: keras.Model) -> list:
+    """[[variable path, [seed, counter]], ...] of `model`'s seed generators, for state.json."""
+    return [[v.path, np.asarray(v).tolist()] for v in seed_variables(model)]
+
+
+def set_seed_states(model: keras.Model, states: list) -> None:
+    """Put back states saved by `seed_states` (matched by position: paths carry process-wide name counters)."""
+    variables = seed_variables(model)
+    if len(states) != len(variables):
+        raise ValueError(f"the training backup holds {len(states)} seed generator states, the network has "
+                         f"{len(variables)}: it was written by another network; use --overwrite to start afresh")
+    for variable, (_, state) in zip(variables, states):
+        variable.assign(np.asarray(state, dtype=variable.dtype))
+
+
 def restore(model: keras.Model, backup_dir: str) -> int:
     """Load the last backup into `model` (compiled, in its strategy's scope); return its epoch (0: nothing)."""
-    epoch = completed_epochs(backup_dir)
+    state = read_state(backup_dir)
+    epoch = int(state["epoch"])
     if os.path.isdir(backup_dir):
         remove_stale_partials(backup_dir)  # a weights file cut short by the kill
     if epoch:
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
         model.load_weights(weights_path(backup_dir, epoch))
+        if "seed_states" in state:
+            set_seed_states(model, state["seed_states"])
+        elif seed_variables(model):  # a backup written before seed states were saved
+            warnings.warn("the training backup holds no seed generator states: from here on the dropout masks "
+                          "differ from an uninterrupted run's")
     return epoch
 
 
@@ -83,7 +118,8 @@ class TrainingBackup(keras.callbacks.Callback):
         snapshot = {name: {attr: float(getattr(cb, attr)) for attr in STATEFUL_ATTRIBUTES if hasattr(cb, attr)}
                     for name, cb in self.tracked.items()}
         atomic_write_text(os.path.join(self.backup_dir, STATE_FILE),
-                          json.dumps({"epoch": done, "callbacks": snapshot}))
+                          json.dumps({"epoch": done, "callbacks": snapshot,
+                                      "seed_states": seed_states(self.model)}))
         for old in glob.glob(os.path.join(self.backup_dir, "epoch_*.weights.h5")):
             if old != weights_path(self.backup_dir, done):
                 os.remove(old)
