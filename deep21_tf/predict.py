@@ -7,7 +7,8 @@ Output: U-Net → an .npy of δ shaped as the input (float32); with D4 test-time
 and `<output stem>_std.npy` its per-pixel std. AstroNet → a .json with each map's log10 and physical parameters
 (and, averaged, their D4 std in log10). An optional PNG shows the first map (first channel).
 All checks run before anything is predicted (and before TensorFlow loads); outputs are written atomically, all
-or none. Maps whose mean or spread, or a `cell_size` that, differs wildly from the training data's get warnings.
+or none. Maps whose mean, spread or size, or a `cell_size` that, differs from the training data's get warnings.
+The summary (and AstroNet's .json) names the model used and the geometry of the maps it was trained on.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from deep21_tf.data.normalization import Normalization
 from deep21_tf.figures import figure_to_png, prediction_panels
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_path
+from deep21_tf.util.paths import SHIPPED_UNET_DIR
 
 INPUT_SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
 #: The first bytes of each input format (NumPy array, zip archive, HDF5 superblock).
@@ -34,8 +36,16 @@ SIGNATURES = {".npy": (b"\x93NUMPY", "a NumPy .npy file"), ".npz": (b"PK", "a Nu
 OUTPUT_SUFFIX = {"unet": ".npy", "astro": ".json"}
 #: Warn when a map's mean lies more than this many training pixel stds from the training mean.
 WARN_MEAN_STDS = 5.0
-#: Warn when a map's pixel std differs from the training one by more than this factor.
+#: Warn ("are they in mK?") when a map's pixel std differs from the training one by more than this factor.
 WARN_SPREAD_FACTOR = 10.0
+#: Warn, naming the paper's 4-cell sums, when a map's pixel std is this many times the training one (up to the above).
+WARN_SUMMED_FACTOR = 2.0
+#: Cells per slab the paper sums δTb over (its maps are this many times our slab-averaged mK values).
+PAPER_SLAB_CELLS = 4
+#: Warn when a map's side exceeds the training maps' side by more than this factor (scales never seen).
+WARN_SIZE_FACTOR = 2.0
+#: The `source` of the shipped model in the summary (any other model: "model dir").
+SHIPPED_UNET_NAME = "shipped U-Net z15"
 #: Warn when --cell_size differs from the training maps' pixel size by more than this fraction.
 WARN_CELL_SIZE_FRACTION = 0.1
 
@@ -151,12 +161,18 @@ def as_stack(array: np.ndarray, info: dict) -> np.ndarray:
 
 
 def input_warnings(stack: np.ndarray, norm: Normalization, info: dict, cell_size: Optional[float] = None) -> List[str]:
-    """Warnings when the maps (N, H, W, C) or `cell_size` (Mpc) look unlike the training data."""
+    """Warnings when the maps (N, H, W, C) or `cell_size` (Mpc) look unlike the training data.
+
+    The spread is compared with the training maps' pixel std (over all training pixels); only a larger spread
+    gets the moderate warning: a genuine map's own std is mostly below that std, which also holds the spread of
+    the training maps' means.
+    """
     mean, std = np.asarray(norm.map_21cm_mean), np.asarray(norm.map_21cm_std)
     means, spreads = stack.mean(axis=(1, 2), dtype=np.float64), stack.std(axis=(1, 2), dtype=np.float64)
     far = np.abs(means - mean) > WARN_MEAN_STDS * std
     ratio = spreads / std
     odd = (ratio > WARN_SPREAD_FACTOR) | (ratio < 1 / WARN_SPREAD_FACTOR)
+    summed = (ratio >= WARN_SUMMED_FACTOR) & ~odd
     found = []
     if far.any():
         redshifts = ", ".join(f"{z:g}" for z in info["redshifts"])
@@ -166,6 +182,16 @@ def input_warnings(stack: np.ndarray, norm: Normalization, info: dict, cell_size
     if odd.any():
         found.append(f"{_which(odd, spreads)} pixel std, more than {WARN_SPREAD_FACTOR:g}x off the training maps' "
                      f"{_mK(std)}: are they in mK?")
+    if summed.any():
+        found.append(f"{_which(summed, spreads)} pixel std {WARN_SUMMED_FACTOR:g}-{WARN_SPREAD_FACTOR:g}x the training "
+                     f"maps' {_mK(std)} (up to {ratio[summed].max():.2g}x). Likely cause: the paper's convention, δTb "
+                     f"summed over its {PAPER_SLAB_CELLS}-cell slabs, {PAPER_SLAB_CELLS}x the slab averages (mK) this "
+                     f"model was trained on; if so, divide the maps by {PAPER_SLAB_CELLS}")
+    train_side = np.asarray(info["input_shape"][:2])
+    if np.any(np.asarray(stack.shape[1:3]) > WARN_SIZE_FACTOR * train_side):
+        found.append(f"the maps are {stack.shape[1]}x{stack.shape[2]} pixels, more than {WARN_SIZE_FACTOR:g}x the "
+                     f"training maps' {train_side[0]}x{train_side[1]} ({info['box_len']:g} Mpc): the network never "
+                     "saw their largest scales, so δ on those scales is extrapolation")
     if cell_size is not None:
         trained = float(info["cell_size"])
         if abs(cell_size / trained - 1) > WARN_CELL_SIZE_FRACTION:
@@ -241,7 +267,17 @@ def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[s
     with contextlib.ExitStack() as pending:  # all files appear together at the end, or none on an error
         for name, write in writers.items():
             write(pending.enter_context(atomic_path(files[name])))
-    return dict(num_maps=len(stack), map_shape=list(stack.shape[1:]), model=info["model"], tta=tta, files=files)
+    return dict(num_maps=len(stack), map_shape=list(stack.shape[1:]), model=info["model"],
+                trained_model=model_summary(model_dir, info), tta=tta, files=files)
+
+
+def model_summary(model_dir: str, info: dict) -> dict:
+    """Which model predicts (the shipped U-Net or a model dir) and its training maps: dataset, redshifts (z),
+    map size (cells), cell size and box length (Mpc)."""
+    shipped = os.path.realpath(model_dir) == os.path.realpath(SHIPPED_UNET_DIR)
+    return dict(source=SHIPPED_UNET_NAME if shipped else "model dir", model_dir=os.path.abspath(model_dir),
+                dataset=info["dataset"], redshifts=list(info["redshifts"]), map_cells=list(info["input_shape"][:2]),
+                cell_size_mpc=float(info["cell_size"]), box_length_mpc=float(info["box_len"]))
 
 
 def _parameter_report(log10_params: np.ndarray, std: Optional[np.ndarray], info: dict, input_path: str,
@@ -255,9 +291,9 @@ def _parameter_report(log10_params: np.ndarray, std: Optional[np.ndarray], info:
         if std is not None:
             entry["d4_std_log10"] = dict(zip(names, np.asarray(std[index], np.float64).tolist()))
         maps.append(entry)
-    return dict(model_dir=os.path.abspath(model_dir), input=os.path.abspath(input_path), parameter_names=names,
-                units={b: PARAMETER_UNITS[n] for b, n in zip(bare, names)}, test_time_augmentation=std is not None,
-                maps=maps)
+    return dict(trained_model=model_summary(model_dir, info), input=os.path.abspath(input_path),
+                parameter_names=names, units={b: PARAMETER_UNITS[n] for b, n in zip(bare, names)},
+                test_time_augmentation=std is not None, maps=maps)
 
 
 def _npy_writer(array: np.ndarray) -> Callable[[str], None]:

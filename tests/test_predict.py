@@ -11,8 +11,9 @@ import pytest
 
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.data.normalization import Normalization
-from deep21_tf.predict import input_warnings
+from deep21_tf.predict import SHIPPED_UNET_NAME, input_warnings, run_prediction
 from deep21_tf.training import model_dir as layout
+from deep21_tf.util.paths import SHIPPED_UNET_DIR
 from tests.conftest import run_cli
 
 PREDICT = "deep21_tf.apps.predict"
@@ -68,6 +69,9 @@ def test_astronet_writes_log10_and_physical_parameters(trained_astro_dir, tiny_m
         report = json.load(handle)
     assert report["parameter_names"] == ["log10_mturn", "log10_lx", "log10_ngamma"] and len(report["maps"]) == 3
     assert set(report["units"]) == {"mturn", "lx", "ngamma"}
+    assert report["trained_model"] == dict(source="model dir", model_dir=trained_astro_dir, dataset="z15",
+                                           redshifts=[15.0], map_cells=[32, 32], cell_size_mpc=1.5,
+                                           box_length_mpc=48.0)
     for entry in report["maps"]:
         for name, value in entry["log10"].items():
             assert entry["physical"][name[len("log10_"):]] == pytest.approx(10.0 ** value)
@@ -79,19 +83,64 @@ def test_astronet_writes_log10_and_physical_parameters(trained_astro_dir, tiny_m
     assert np.all(np.abs(plain - averaged) <= 3 * spread + 1e-4)
 
 
+#: Training maps of mean -100 mK and std 10 mK, 16x16 pixels of 1.5 Mpc.
+NORM = Normalization(redshifts=(15.0,), map_21cm_mean=(-100.0,), map_21cm_std=(10.0,), density_mean=(0.0,),
+                     density_std=(1.0,), parameter_names=PARAMETER_NAMES, log10_params_mean=(8.5, 40.5, 3.5),
+                     log10_params_std=(0.3, 0.3, 0.3), train_sim_ids=("sim_00000",))
+INFO = {"cell_size": 1.5, "redshifts": [15.0], "input_shape": [16, 16, 1], "box_len": 24.0}
+
+
+def maps_like_training(n: int = 2, side: int = 16, spread: float = 1.0) -> np.ndarray:
+    """(n, side, side, 1) maps of the training mean whose pixel std is `spread` x the training std."""
+    noise = np.random.default_rng(0).normal(size=(n, side, side, 1))
+    noise = (noise - noise.mean(axis=(1, 2), keepdims=True)) / noise.std(axis=(1, 2), keepdims=True)
+    return (-100 + spread * 10 * noise).astype(np.float32)
+
+
 def test_warnings_for_maps_unlike_the_training_data():
-    norm = Normalization(redshifts=(15.0,), map_21cm_mean=(-100.0,), map_21cm_std=(10.0,), density_mean=(0.0,),
-                         density_std=(1.0,), parameter_names=PARAMETER_NAMES, log10_params_mean=(8.5, 40.5, 3.5),
-                         log10_params_std=(0.3, 0.3, 0.3), train_sim_ids=("sim_00000",))
-    info = {"cell_size": 1.5, "redshifts": [15.0]}
-    rng = np.random.default_rng(0)
-    good = (-100 + 10 * rng.normal(size=(2, 16, 16, 1))).astype(np.float32)
-    assert input_warnings(good, norm, info, cell_size=1.5) == []
+    good = maps_like_training()
+    assert input_warnings(good, NORM, INFO, cell_size=1.5) == []
     in_kelvin = good / 1000
-    found = input_warnings(in_kelvin, norm, info)
+    found = input_warnings(in_kelvin, NORM, INFO)
     assert len(found) == 2 and "mean δTb" in found[0] and "pixel std" in found[1]
-    assert input_warnings(good + 30, norm, info) == []  # another astrophysics: a shifted mean is still plausible
-    assert "--cell_size=2 Mpc" in input_warnings(good, norm, info, cell_size=2.0)[0]
+    assert input_warnings(good + 30, NORM, INFO) == []  # another astrophysics: a shifted mean is still plausible
+    assert "--cell_size=2 Mpc" in input_warnings(good, NORM, INFO, cell_size=2.0)[0]
+
+
+@pytest.mark.parametrize("spread, expected", [(1.5, None), (2.5, "summed over its 4-cell slabs"),
+                                              (4.0, "summed over its 4-cell slabs"),
+                                              (8.0, "summed over its 4-cell slabs"), (12.0, "are they in mK?")])
+def test_a_spread_2_to_10x_the_training_maps_names_the_papers_4_cell_sums(spread, expected):
+    found = input_warnings(maps_like_training(spread=spread), NORM, INFO)
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and expected in found[0], found
+    if expected and "4-cell" in expected:
+        assert f"(up to {spread:.2g}x)" in found[0] and "divide the maps by 4" in found[0]
+
+
+def test_a_map_over_twice_the_training_side_gets_a_warning():
+    assert input_warnings(maps_like_training(side=32), NORM, INFO) == []  # 2x: still warned about nothing
+    found = input_warnings(maps_like_training(side=40), NORM, INFO)
+    assert len(found) == 1 and "40x40 pixels, more than 2x the training maps' 16x16 (24 Mpc)" in found[0]
+    assert "never saw their largest scales" in found[0]
+
+
+def test_the_summary_names_the_shipped_model_and_its_training_geometry(tmp_path):
+    norm = Normalization.from_dict(layout.read_json(SHIPPED_UNET_DIR, layout.NORMALIZATION_FILE))
+    rng = np.random.default_rng(0)
+    # the paper's convention: 4-cell sums, 4x the averaged fluctuations around the training mean
+    summed = norm.map_21cm_mean[0] + 4 * norm.map_21cm_std[0] * rng.normal(size=(64, 64))
+    np.save(tmp_path / "summed.npy", summed.astype(np.float32))
+    warnings = []
+    summary = run_prediction(SHIPPED_UNET_DIR, str(tmp_path / "summed.npy"), str(tmp_path / "delta.npy"),
+                             warn=warnings.append)
+    assert len(warnings) == 1 and "paper's convention" in warnings[0]
+    assert summary["trained_model"] == dict(source=SHIPPED_UNET_NAME, model_dir=SHIPPED_UNET_DIR, dataset="z15",
+                                            redshifts=[15.0], map_cells=[64, 64], cell_size_mpc=1.5,
+                                            box_length_mpc=96.0)
+    assert np.load(tmp_path / "delta.npy").shape == (64, 64)
 
 
 def _write(tmp_path, name, array, **savez):
