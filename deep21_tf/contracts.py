@@ -27,6 +27,11 @@ DATASET_REDSHIFTS: Dict[str, Tuple[float, ...]] = {
     "z20": (20.0,),
     "all_z": (10.0, 15.0, 20.0),
 }
+#: The TFDS dataset: its registered name, the version its builder writes (DATA_DIR/hi21cm/CONFIG/VERSION/) and the
+#: module whose import registers the builder (`tfds build hi21cm --imports=MODULE` builds from an installed package).
+DATASET_NAME = "hi21cm"
+DATASET_VERSION = "1.1.0"
+BUILDER_MODULE = "deep21_tf.data.tfds_builder"
 #: The single-redshift configs, keyed by their redshift (a redshift study trains one model per entry).
 SINGLE_REDSHIFT_DATASETS: Dict[float, str] = {zs[0]: name for name, zs in DATASET_REDSHIFTS.items() if len(zs) == 1}
 

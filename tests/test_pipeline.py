@@ -1,4 +1,5 @@
-"""The pipeline driver end to end on a configuration even smaller than the demo; a second run skips everything."""
+"""The pipeline driver end to end on a configuration even smaller than the demo; a second run skips everything, a
+changed setting reruns what it affects or, for the suite and trained networks, stops and says how to go on."""
 from __future__ import annotations
 
 import json
@@ -64,17 +65,51 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     assert second.stdout.count("[skip]") == 12 and "[run ]" not in second.stdout
     assert json.loads((run_dir / "stage_times.json").read_text()) == times
 
+    records = (run_dir / "stage_records.json").read_text()
+    for change, stage, difference in (
+            (f"--train_args={TRAIN_ARGS},--epochs=3", "train U-Net", "epochs: 2 → 3"),  # a training setting
+            (f"--simulate_args={','.join(SESSION_SUITE_ARGS)},--design_seed=7", "simulate", "design_seed: 2021 → 7")):
+        refused = run_cli("deep21_tf.apps.pipeline", *args, change, check=False)
+        assert refused.returncode == 2 and "[run ]" not in refused.stdout, change
+        line = refused.stderr.strip().splitlines()[-1]
+        assert line.startswith(f"deep21-pipeline: error: stage '{stage}' would rerun ({difference}), replacing "), line
+        assert "--rerun_changed" in line and "new --run_dir" in line
+        assert (run_dir / "stage_records.json").read_text() == records  # nothing ran
+
+    # an evaluation setting reruns the evaluations and the learning curve read from them; --rerun forces a stage
+    curve_unet = "train U-Net (0.5 of the training simulations)"
+    third = run_cli("deep21_tf.apps.pipeline", *args, "--notta", f"--rerun={curve_unet}")
+    curve_evaluation, untta = "evaluate U-Net (0.5 of the training simulations)", "(tta: true → (unset)): "
+    ran = [line for line in third.stdout.splitlines() if line.startswith("[run ]")]
+    expected = [f"evaluate U-Net {untta}", f"evaluate AstroNet (frozen encoder) {untta}",
+                f"evaluate AstroNet (trainable encoder) {untta}", f"{curve_unet} (--rerun): ",
+                f"{curve_evaluation} (its input from '{curve_unet}' is remade): ",
+                f"learning curve (its input from '{curve_evaluation}' is remade; its input from 'evaluate U-Net' is "
+                "remade): "]
+    assert len(ran) == len(expected), ran
+    assert all(line.startswith(f"[run ] {start}") for line, start in zip(ran, expected)), ran
+    assert third.stdout.count("[skip]") == 6
+    metrics = json.loads((run_dir / "unet" / "evaluation" / "metrics.json").read_text())["redshifts"]["15"]
+    assert "network" in metrics and "network_tta" not in metrics
+    report = (run_dir / "REPORT.md").read_text()
+    for text in ("This run: 6 stages ran, 6 reused", "| train U-Net | reused |", f"| {curve_unet} | ran (--rerun) |",
+                 "| evaluate U-Net | ran (tta: true → (unset)) |", "| learning curve | ran (its input from "):
+        assert text in report, text
+
 
 def test_redshift_study_trains_per_redshift_then_compares(tiny_suite, tmp_path):
     run_dir = tmp_path / "study"
     shutil.copytree(tiny_suite, run_dir / "suite")
     args = ("--flagfile=flags/demo.flags", f"--run_dir={run_dir}", "--redshifts=10,20", f"--train_args={TRAIN_ARGS}",
-            "--astro_encoders=trainable", "--astro_args=--epochs=1", "--notta")
+            "--astro_encoders=trainable", "--astro_args=--epochs=1", "--notta",
+            f"--simulate_args={','.join(SESSION_SUITE_ARGS)}")
 
     result = run_cli("deep21_tf.apps.pipeline", *args)
     assert has_nvidia_gpu() or not STARTUP_NOISE.search(result.stderr)  # a quiet start, `tfds build` included
-    # simulate is done; per redshift: tfds build, train + evaluate U-Net and AstroNet, saliency; then the comparison
-    assert result.stdout.count("[skip]") == 1 and result.stdout.count("[run ]") == 2 * 6 + 1
+    # the copied suite has no record: deep21-simulate checks it against its flags (and returns at once); per
+    # redshift: tfds build, train + evaluate U-Net and AstroNet, saliency; then the comparison
+    assert "[run ] simulate (no record of what it was run with: its command checks its output)" in result.stdout
+    assert "[skip]" not in result.stdout and result.stdout.count("[run ]") == 1 + 2 * 6 + 1
     for dataset, z in (("z10", "10"), ("z20", "20")):
         metrics = json.loads((run_dir / dataset / "unet" / "evaluation" / "metrics.json").read_text())
         assert list(metrics["redshifts"]) == [z] and metrics["dataset"] == dataset

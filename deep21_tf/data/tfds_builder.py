@@ -5,6 +5,9 @@ Build it with the TFDS CLI (the suite directory is the manual dir)::
     tfds build datasets/hi21cm --manual_dir=SUITE_DIR --data_dir=DATA_DIR --config=z15 \
         [--beam_pipeline_options=direct_running_mode=multi_processing,direct_num_workers=2]
 
+or, from an installed package anywhere, ``tfds build hi21cm --imports=deep21_tf.data.tfds_builder …`` (this module
+registers the builder).
+
 One example is one slab map of one simulation. Splits are by simulation (`deep21_tf.data.splits`); the
 normalisation statistics of the train split (`deep21_tf.data.normalization`), the split assignment and the
 suite's settings are stored in the dataset's metadata (``metadata.json`` beside ``dataset_info.json``).
@@ -21,15 +24,16 @@ import numpy as np
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.constants import INCOMPLETE_PREFIX
 
-from deep21_tf.contracts import DATASET_REDSHIFTS, PARAMETER_NAMES, PARAMETER_UNITS, bare_name
+from deep21_tf.contracts import (DATASET_NAME, DATASET_REDSHIFTS, DATASET_VERSION, PARAMETER_NAMES, PARAMETER_UNITS,
+                                 bare_name)
 from deep21_tf.data.metadata import dataset_metadata
 from deep21_tf.data.normalization import compute_normalization
 from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
 from deep21_tf.data.suite import Suite, SuiteError, open_suite, read_examples
 from deep21_tf.simulation.manifest import manifest_path
-from deep21_tf.util.paths import BUILDER_SOURCE_DIR
+from deep21_tf.util.paths import BUILDER_FOLDER
 
-NAME = "hi21cm"
+NAME = DATASET_NAME
 #: TFDS' command-line package (`tfds build` runs from it).
 TFDS_CLI_PACKAGE = "tensorflow_datasets.scripts.cli"
 
@@ -65,14 +69,14 @@ def _under_tfds_cli() -> bool:
 class Hi21cm(tfds.core.GeneratorBasedBuilder):
     """21 cm brightness-temperature maps (redshift space) and matter density maps (real space) from 21cmFAST."""
 
-    VERSION = tfds.core.Version("1.1.0")
+    VERSION = tfds.core.Version(DATASET_VERSION)
     RELEASE_NOTES = {"1.0.0": "First release: splits by simulation, train-split normalisation in metadata.",
                      "1.1.0": "los_axis feature: suites with three lines of sight per box (x, y, z)."}
     BUILDER_CONFIGS = BUILDER_CONFIGS
     DEFAULT_CONFIG_NAME = "z15"
     MANUAL_DOWNLOAD_INSTRUCTIONS = SUITE_INSTRUCTIONS
-    # the TFDS folder convention files (README.md, CITATIONS.bib, dummy_data/) of a source checkout
-    pkg_dir_path = tfds.core.Path(BUILDER_SOURCE_DIR) if os.path.isdir(BUILDER_SOURCE_DIR) else None
+    # the TFDS folder convention files (README.md, CITATIONS.bib; dummy_data/ in a checkout), in a wheel or a checkout
+    pkg_dir_path = tfds.core.Path(BUILDER_FOLDER) if os.path.isdir(BUILDER_FOLDER) else None
 
     def _info(self) -> tfds.core.DatasetInfo:
         channels = len(self.builder_config.redshifts)

@@ -1,13 +1,15 @@
 """The layout of a pipeline run directory, in one place for the driver, its stages and the report.
 
     RUN_DIR/suite/                 the 21cmFAST simulations (deep21-simulate)
-    RUN_DIR/tfds/                  the TFDS data dir (tfds build), every dataset config of the run
+    RUN_DIR/tfds/                  the TFDS data dir (tfds build), every dataset config of the run:
+                                   tfds/hi21cm/{config}/{version}/, its metadata.json the dataset's fingerprint
     MODELS/unet/                   the U-Net (deep21-train), its evaluation/ (deep21-evaluate)
     MODELS/astro_{encoder}/        AstroNet with a frozen or trainable U-Net encoder, evaluation/ and saliency/
     MODELS/unet_train{fraction}/   learning-curve U-Nets on a fraction of the training simulations
     MODELS/learning_curve.json     the learning curve (and learning_curve.png)
     RUN_DIR/redshift_study.json    the redshift study (and redshift_{power,r2,saliency}.png), when several datasets ran
     RUN_DIR/stage_times.json, RUN_DIR/REPORT.md
+    RUN_DIR/stage_records.json     what each stage was run with (`driver.records`): a stage reruns when it changes
 
 MODELS is RUN_DIR for a run on one dataset, RUN_DIR/{dataset} (e.g. RUN_DIR/z10) for each redshift of a study.
 """
@@ -18,7 +20,12 @@ import json
 import os
 from typing import Optional, Tuple
 
+from deep21_tf.contracts import DATASET_NAME, DATASET_VERSION
+
 TIMES_FILE = "stage_times.json"
+RECORDS_FILE = "stage_records.json"
+#: The file TFDS keeps a builder's `info.metadata` in (the normalisation and the split: the dataset's fingerprint).
+DATASET_METADATA_FILE = "metadata.json"
 REPORT_FILE = "REPORT.md"
 EVALUATION_SUBDIR = "evaluation"
 METRICS_FILE = "metrics.json"
@@ -57,6 +64,14 @@ class RunLayout:
     @property
     def data_dir(self) -> str:
         return self.path("tfds")
+
+    def dataset_config_dir(self, dataset: str) -> str:
+        """The folder of one dataset config, every version and TFDS' unfinished builds of it."""
+        return os.path.join(self.data_dir, DATASET_NAME, dataset)
+
+    def dataset_metadata(self, dataset: str) -> str:
+        """The metadata.json of this package's version of a dataset config: present once its build finished."""
+        return os.path.join(self.dataset_config_dir(dataset), DATASET_VERSION, DATASET_METADATA_FILE)
 
     def models(self, dataset: str) -> str:
         """The folder holding the models of `dataset`."""

@@ -26,7 +26,7 @@ def _link(layout: RunLayout, path: str) -> str:
     return os.path.relpath(path, layout.run_dir)
 
 
-def _what_ran(layout: RunLayout, times: dict) -> list:
+def _what_ran(layout: RunLayout, times: dict, outcomes: dict) -> list:
     config, _ = read_manifest(layout.suite)
     flags = read_json(model_dir.path(layout.unet(layout.datasets[0]), model_dir.FLAGS_FILE), required=False) or {}
     datasets = ", ".join(f"`{d}`" for d in layout.datasets)
@@ -44,10 +44,23 @@ def _what_ran(layout: RunLayout, times: dict) -> list:
              f"{', mixed bfloat16' if flags.get('mixed_precision') else ''}; AstroNet the same, for the epochs "
              "in its table.",
              *_training_rates(layout),
-             "", "| stage | seconds (last run that did work) |", "|---|---|"]
-    lines += [f"| {name} | {seconds:.1f} |" for name, seconds in times.items()]
-    lines += [f"| **total** | **{sum(times.values()):.1f}** |", ""]
+             "", _stage_counts(outcomes), "",
+             "| stage | this run | seconds (last run that did work) |", "|---|---|---|"]
+    seconds = {name: times.get(name) for name in outcomes}
+    lines += [f"| {name} | {outcome.replace('|', '/')} | {'–' if seconds[name] is None else f'{seconds[name]:.1f}'} |"
+              for name, outcome in outcomes.items()]
+    lines += [f"| **total** | | **{sum(s for s in seconds.values() if s is not None):.1f}** |", ""]
     return lines
+
+
+def _stage_counts(outcomes: dict) -> str:
+    """'This run: 3 stages ran, 9 reused.' (and adopted ones) from {stage: what this run did with it}."""
+    ran = sum(outcome.startswith("ran") for outcome in outcomes.values())
+    adopted = sum(outcome.startswith("adopted") for outcome in outcomes.values())
+    reused = len(outcomes) - ran - adopted
+    return (f"This run: {ran} stage{'s' if ran != 1 else ''} ran, {reused} reused"
+            f"{f', {adopted} adopted (kept without a matching record)' if adopted else ''}; a stage is reused only "
+            f"when its output was made with the same settings, inputs and deep21-tf version (`stage_records.json`).")
 
 
 def _training_rates(layout: RunLayout) -> list:
@@ -195,11 +208,12 @@ def _dataset_sections(layout: RunLayout, dataset: str) -> list:
             + _learning_curve_section(layout, dataset))
 
 
-def write_report(layout: RunLayout, times: dict) -> str:
-    """Write RUN_DIR/REPORT.md from the run's files and return its path."""
+def write_report(layout: RunLayout, times: dict, outcomes: dict) -> str:
+    """Write RUN_DIR/REPORT.md from the run's files, `times` ({stage: seconds of its last run}) and `outcomes`
+    ({stage: what this run did with it, e.g. 'reused', 'ran (epochs: 2 → 3)'}, in order); return its path."""
     lines = ["# deep21-tf pipeline report", "",
              f"Watch training in TensorBoard: `tensorboard --logdir {layout.run_dir}`", ""]
-    lines += _what_ran(layout, times)
+    lines += _what_ran(layout, times, outcomes)
     if layout.is_study:
         lines += _study_section(layout)
         for dataset in layout.datasets:

@@ -1,51 +1,52 @@
 """The whole job in one driver: simulate → tfds build → train U-Net → evaluate → AstroNet (frozen and trainable
 encoder) → evaluate → saliency → [learning curve] → [redshift study across datasets] → REPORT.md. Each stage is
-the same command a user would type; a stage whose output is complete is skipped, so a second run is fast and a
-killed one resumes. Where each stage writes: `deep21_tf.driver.layout`.
+the same command a user would type. A stage is skipped when its output is complete and was made with the same
+settings, inputs and package version (`driver.records`, `driver.plan`), so a second run is fast, a killed one
+resumes and a changed setting reruns what it affects — or, for the suite and trained networks, stops and asks.
+Where each stage writes: `deep21_tf.driver.layout`.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, Tuple
 
-from deep21_tf.contracts import TRANSFER_ENCODERS
+from deep21_tf.apps.common import check_choices
+from deep21_tf.apps.presets import flagfile
+from deep21_tf.contracts import BUILDER_MODULE, DATASET_NAME, TRANSFER_ENCODERS
+from deep21_tf.driver.layout import (CURVE_FILE, RECORDS_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE,
+                                     TIMES_FILE, RunLayout, metrics_path, read_json)
+from deep21_tf.driver.plan import ADOPT, SKIP, Decision, Stage, plan, refusal, rerun_choices
+from deep21_tf.driver.records import read_records, store_record
 from deep21_tf.driver.report import write_report
-from deep21_tf.driver.layout import (CURVE_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, TIMES_FILE,
-                                  RunLayout, metrics_path, read_json)
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
-from deep21_tf.util.paths import BUILDER_SOURCE_DIR
 from deep21_tf.util.quiet import call_quietly
 
-
-@dataclasses.dataclass(frozen=True)
-class Stage:
-    """One step of the pipeline: a command and the test that says its output is already complete."""
-
-    name: str
-    command: List[str]
-    done: Callable[[], bool]
-    starts_tensorflow_loudly: bool = False  # a program whose TensorFlow start-up lines the driver filters out
+TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
 
 
 @dataclasses.dataclass(frozen=True)
 class PipelineSettings:
-    """Where the run goes and which presets it uses (paths relative to the repository or absolute).
+    """Where the run goes, which presets it uses (flagfile paths, or names of shipped presets: `apps.presets`),
+    and what may be rerun.
 
     `datasets`: one dataset config (models in RUN_DIR), or several — a redshift study: the models of each in
-    RUN_DIR/{dataset}, then a comparison across them.
+    RUN_DIR/{dataset}, then a comparison across them. `rerun`: stages to rerun even if unchanged, with every stage
+    after them; `rerun_changed`: consent to rerun the suite or a trained network whose settings or inputs changed;
+    `adopt`: keep outputs that have no record (older runs) or whose record differs only in the package version.
     """
 
     run_dir: str
-    simulate_flagfile: str = "flags/tiny.flags"
-    train_flagfile: str = "flags/train_tiny.flags"
+    simulate_flagfile: str = "tiny"
+    train_flagfile: str = "train_tiny"
     datasets: Sequence[str] = ("z15",)
     simulate_args: Sequence[str] = ()
     train_args: Sequence[str] = ()
@@ -53,6 +54,9 @@ class PipelineSettings:
     astro_encoders: Sequence[str] = TRANSFER_ENCODERS
     astro_args: Sequence[str] = ()  # extra deep21-train flags for AstroNet, e.g. --epochs=20 (the paper's)
     learning_curve: Sequence[float] = ()  # fractions of the training simulations for extra U-Nets
+    rerun: Sequence[str] = ()
+    rerun_changed: bool = False
+    adopt: bool = False
 
     @property
     def layout(self) -> RunLayout:
@@ -71,29 +75,34 @@ def _module(name: str) -> List[str]:
     return [sys.executable, "-m", name]
 
 
-def _file(path: str) -> Callable[[], bool]:
-    return lambda: os.path.isfile(path)
-
-
 def stages(settings: PipelineSettings) -> List[Stage]:
-    """The pipeline's stages in order."""
+    """The pipeline's stages in order. ValueError names a flagfile that is neither a file nor a preset."""
     layout = settings.layout
-    result = [Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={settings.simulate_flagfile}",
+    suite_manifest = manifest_path(layout.suite)
+    simulate_flags = flagfile("simulate_flagfile", settings.simulate_flagfile)
+    result = [Stage("simulate", [*_module("deep21_tf.apps.simulate"), f"--flagfile={simulate_flags}",
                                  f"--suite_dir={layout.suite}", *settings.simulate_args],
-                    lambda: suite_is_complete(layout.suite))]
+                    output=layout.suite, product=suite_manifest, complete=lambda: suite_is_complete(layout.suite),
+                    protected=True, self_checking=True)]
     for dataset in layout.datasets:
         result.append(Stage(f"tfds build{_suffix(layout, dataset)}",
-                            [*_module("tensorflow_datasets.scripts.cli.main"), "build", BUILDER_SOURCE_DIR,
+                            [*_module(TFDS_CLI), "build", DATASET_NAME, f"--imports={BUILDER_MODULE}",
                              f"--manual_dir={layout.suite}", f"--data_dir={layout.data_dir}", f"--config={dataset}"],
-                            lambda dataset=dataset: os.path.isdir(os.path.join(layout.data_dir, "hi21cm", dataset)),
-                            starts_tensorflow_loudly=True))
+                            output=layout.dataset_config_dir(dataset), product=layout.dataset_metadata(dataset),
+                            reads=(suite_manifest,), starts_tensorflow_loudly=True))
     for dataset in layout.datasets:
         result += _model_stages(settings, dataset)
     if layout.is_study:
+        encoders = settings.astro_encoders[-1:]
+        reads = [metrics_path(layout.unet(d)) for d in layout.datasets]
+        for dataset, encoder in ((d, e) for d in layout.datasets for e in encoders):
+            astro = layout.astro(dataset, encoder)
+            reads += [metrics_path(astro), os.path.join(astro, SALIENCY_SUBDIR, SALIENCY_FILE)]
+        study = layout.path(STUDY_FILE)
         result.append(Stage("redshift study", [*_module("deep21_tf.apps.redshift_study"), f"--run_dir={settings.run_dir}",
                                                f"--datasets={','.join(layout.datasets)}",
-                                               *[f"--astro_encoder={e}" for e in settings.astro_encoders[-1:]]],
-                            _file(layout.path(STUDY_FILE))))
+                                               *[f"--astro_encoder={e}" for e in encoders]],
+                            output=study, product=study, reads=tuple(reads)))
     return result
 
 
@@ -102,70 +111,118 @@ def _suffix(layout: RunLayout, dataset: str) -> str:
     return f" [{dataset}]" if layout.is_study else ""
 
 
+def _trained(name: str, command: List[str], model: str, reads: Sequence[str]) -> Stage:
+    """A deep21-train stage writing the model directory `model` (protected: a trained network)."""
+    return Stage(name, command, output=model, product=model_dir.path(model, model_dir.EXPORTED_FILE),
+                 reads=tuple(reads), protected=True)
+
+
+def _evaluated(name: str, command: List[str], model: str, dataset_metadata: str) -> Stage:
+    """A deep21-evaluate stage writing MODEL/evaluation/."""
+    metrics = metrics_path(model)
+    return Stage(name, command, output=os.path.dirname(metrics), product=metrics,
+                 reads=(model_dir.path(model, model_dir.EXPORTED_FILE), dataset_metadata))
+
+
 def _model_stages(settings: PipelineSettings, dataset: str) -> List[Stage]:
     """Train and evaluate the U-Net, the AstroNets, their saliency and the learning curve of one dataset."""
     layout, suffix = settings.layout, _suffix(settings.layout, dataset)
-    train = [*_module("deep21_tf.apps.train"), f"--flagfile={settings.train_flagfile}", f"--data_dir={layout.data_dir}",
-             f"--dataset={dataset}", *settings.train_args]
+    data = layout.dataset_metadata(dataset)
+    train = [*_module("deep21_tf.apps.train"), f"--flagfile={flagfile('train_flagfile', settings.train_flagfile)}",
+             f"--data_dir={layout.data_dir}", f"--dataset={dataset}", *settings.train_args]
     evaluate = [*_module("deep21_tf.apps.evaluate"), f"--data_dir={layout.data_dir}"]
     tta = ["--tta"] if settings.tta else []
     unet = layout.unet(dataset)
-    result = [
-        Stage(f"train U-Net{suffix}", [*train, f"--model_dir={unet}"], lambda: model_dir.is_finished(unet)),
-        Stage(f"evaluate U-Net{suffix}", [*evaluate, f"--model_dir={unet}", *tta], _file(metrics_path(unet))),
-    ]
+    unet_model = model_dir.path(unet, model_dir.EXPORTED_FILE)
+    result = [_trained(f"train U-Net{suffix}", [*train, f"--model_dir={unet}"], unet, [data]),
+              _evaluated(f"evaluate U-Net{suffix}", [*evaluate, f"--model_dir={unet}", *tta], unet, data)]
     for encoder in settings.astro_encoders:
         astro = layout.astro(dataset, encoder)
         result += [
-            Stage(f"train AstroNet ({encoder} encoder){suffix}",
-                  [*train, "--model=astro", f"--encoder={encoder}", f"--unet_dir={unet}", f"--model_dir={astro}",
-                   *settings.astro_args],
-                  lambda astro=astro: model_dir.is_finished(astro)),
-            Stage(f"evaluate AstroNet ({encoder} encoder){suffix}", [*evaluate, f"--model_dir={astro}", *tta],
-                  _file(metrics_path(astro))),
+            _trained(f"train AstroNet ({encoder} encoder){suffix}",
+                     [*train, "--model=astro", f"--encoder={encoder}", f"--unet_dir={unet}", f"--model_dir={astro}",
+                      *settings.astro_args], astro, [data, unet_model]),
+            _evaluated(f"evaluate AstroNet ({encoder} encoder){suffix}", [*evaluate, f"--model_dir={astro}", *tta],
+                       astro, data),
         ]
     if settings.astro_encoders:
         astro = layout.astro(dataset, settings.astro_encoders[-1])
+        saliency = os.path.join(astro, SALIENCY_SUBDIR, SALIENCY_FILE)
         result.append(Stage(f"saliency{suffix}", [*_module("deep21_tf.apps.saliency"), f"--model_dir={astro}",
                                                   f"--data_dir={layout.data_dir}"],
-                            _file(os.path.join(astro, SALIENCY_SUBDIR, SALIENCY_FILE))))
+                            output=os.path.dirname(saliency), product=saliency,
+                            reads=(model_dir.path(astro, model_dir.EXPORTED_FILE), data)))
     curve_dirs = [layout.curve_unet(dataset, fraction) for fraction in settings.learning_curve]
     for fraction, curve_dir in zip(settings.learning_curve, curve_dirs):
         result += [
-            Stage(f"train U-Net ({fraction:g} of the training simulations){suffix}",
-                  [*train, f"--train_fraction={fraction:g}", f"--model_dir={curve_dir}"],
-                  lambda curve_dir=curve_dir: model_dir.is_finished(curve_dir)),
-            Stage(f"evaluate U-Net ({fraction:g} of the training simulations){suffix}",
-                  [*evaluate, f"--model_dir={curve_dir}"], _file(metrics_path(curve_dir))),
+            _trained(f"train U-Net ({fraction:g} of the training simulations){suffix}",
+                     [*train, f"--train_fraction={fraction:g}", f"--model_dir={curve_dir}"], curve_dir, [data]),
+            _evaluated(f"evaluate U-Net ({fraction:g} of the training simulations){suffix}",
+                       [*evaluate, f"--model_dir={curve_dir}"], curve_dir, data),
         ]
     if curve_dirs:
         models = layout.models(dataset)
+        curve = os.path.join(models, CURVE_FILE)
         result.append(Stage(f"learning curve{suffix}", [*_module("deep21_tf.apps.learning_curve"),
                                                         f"--run_dir={models}",
                                                         *[f"--model_dirs={d}" for d in curve_dirs + [unet]]],
-                            _file(os.path.join(models, CURVE_FILE))))
+                            output=curve, product=curve, reads=tuple(metrics_path(d) for d in curve_dirs + [unet])))
     return result
 
 
-def run_pipeline(settings: PipelineSettings, log: Callable[[str], None] = print) -> dict:
-    """Run every stage that is not complete yet, then write REPORT.md; return {stage name: seconds} of the
-    stages' last runs that did work.
+def _remove(path: str) -> None:
+    """Delete the file or folder a stage is about to remake."""
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
 
-    Raises RuntimeError naming the stage (and its exit status) when a stage fails; later stages do not run.
+
+def run_pipeline(settings: PipelineSettings, log: Callable[[str], None] = print) -> dict:
+    """Run every stage that is not complete and current (`run_stages`), then write REPORT.md (what ran, what was
+    reused); return {stage name: seconds} of the stages' last runs that did work."""
+    times, decisions = run_stages(stages(settings), settings.run_dir, rerun=settings.rerun,
+                                  rerun_changed=settings.rerun_changed, adopt=settings.adopt, log=log)
+    log(f"[done] report: {write_report(settings.layout, times, {d.stage.name: d.summary() for d in decisions})}")
+    return times
+
+
+def run_stages(all_stages: Sequence[Stage], run_dir: str, rerun: Sequence[str] = (), rerun_changed: bool = False,
+               adopt: bool = False, log: Callable[[str], None] = print) -> Tuple[dict, List[Decision]]:
+    """Plan the stages (`driver.plan`), then skip, adopt or run each in order; return ({stage: seconds of its last
+    run}, the decisions). A run drops the stage's record first and records it when the command succeeds.
+
+    Raises ValueError — before anything is written — for a --rerun that names no stage, or when a protected stage
+    would be rerun without consent (`driver.plan.refusal`); RuntimeError naming the stage (and its exit status)
+    when a stage fails: later stages do not run.
     """
-    os.makedirs(settings.run_dir, exist_ok=True)
-    times_path = settings.layout.path(TIMES_FILE)
+    check_choices("rerun", list(rerun), rerun_choices(all_stages))
+    records_path = os.path.join(run_dir, RECORDS_FILE)
+    decisions = plan(all_stages, read_records(records_path), run_dir, rerun, rerun_changed, adopt)
+    problem = refusal(decisions)
+    if problem:
+        raise ValueError(problem)
+    os.makedirs(run_dir, exist_ok=True)
+    times_path = os.path.join(run_dir, TIMES_FILE)
     times = read_json(times_path, required=False) or {}
-    for stage in stages(settings):
-        if stage.done():
-            log(f"[skip] {stage.name}: already complete")
+    for decision in decisions:
+        stage = decision.stage
+        if decision.action == SKIP:
+            log(f"[skip] {stage.name}: unchanged")
             continue
-        log(f"[run ] {stage.name}: {' '.join(stage.command)}")
+        if decision.action == ADOPT:
+            store_record(records_path, stage.name, stage.record(run_dir))
+            log(f"[adopt] {stage.name}: kept as it is ({'; '.join(decision.reasons)})")
+            continue
+        log(f"[run ] {stage.name} ({'; '.join(decision.reasons)}): {' '.join(stage.command)}")
+        store_record(records_path, stage.name, None)
+        if decision.clear:
+            _remove(stage.output)
         start = time.perf_counter()
         status = call_quietly(stage.command) if stage.starts_tensorflow_loudly else subprocess.call(stage.command)
         if status != 0:
             raise RuntimeError(f"stage '{stage.name}' failed with exit status {status}: {' '.join(stage.command)}")
         times[stage.name] = round(time.perf_counter() - start, 1)
         atomic_write_text(times_path, json.dumps(times, indent=1))
-    log(f"[done] report: {write_report(settings.layout, times)}")
-    return times
+        store_record(records_path, stage.name, stage.record(run_dir))
+    return times, decisions
