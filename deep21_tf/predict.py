@@ -3,8 +3,11 @@
 Input (`load_maps`): an .npy, .npz or .h5/.hdf5 file holding one float array (`key` picks one when the file holds
 several): one map (H, W), a stack (N, H, W), or (N, H, W, C) with the model's C redshift channels (a C > 1 model
 also takes one map as (H, W, C)). H and W must be multiples of 8; AstroNet takes its training size only.
-Output: U-Net → an .npy of δ shaped as the input (float32); with D4 test-time averaging it holds the D4-averaged δ
-and `<output stem>_std.npy` its per-pixel std. AstroNet → a .json with each map's log10 and physical parameters
+Or a FITS image (`deep21_tf.fits_image`: K or mK, pixel scale from the WCS, redshift from the header or
+`redshift`), whose pixel size in comoving Mpc is checked against the model's cells.
+Output: U-Net → an .npy of δ shaped as the input (float32), or for a FITS input a .fits under its header (with
+HISTORY of what was done); with D4 test-time averaging it holds the D4-averaged δ and `<output stem>_std.npy`
+(`.fits`) its per-pixel std. AstroNet → a .json with each map's log10 and physical parameters
 (and, averaged, their D4 std in log10). An optional PNG shows the first map (first channel).
 All checks run before anything is predicted (and before TensorFlow loads); outputs are written atomically, all
 or none. Maps whose mean, spread or size, or a `cell_size` that, differs from the training data's get warnings.
@@ -21,9 +24,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 import h5py
 import numpy as np
 
+from deep21_tf import cosmology
 from deep21_tf.contracts import INFERENCE_BATCH_SIZE, PARAMETER_UNITS, SIZE_MULTIPLE, bare_name
 from deep21_tf.data.normalization import Normalization
 from deep21_tf.figures import figure_to_png, prediction_panels
+from deep21_tf.fits_image import FITS_SUFFIXES, FitsError, is_fits, read_fits_image, write_fits_like
+from deep21_tf.instrument.settings import InstrumentSettings
 from deep21_tf.training import model_dir as layout
 from deep21_tf.util.atomic import atomic_path
 from deep21_tf.util.paths import SHIPPED_UNET_DIR
@@ -34,6 +40,10 @@ SIGNATURES = {".npy": (b"\x93NUMPY", "a NumPy .npy file"), ".npz": (b"PK", "a Nu
               ".h5": (b"\x89HDF\r\n\x1a\n", "an HDF5 file"), ".hdf5": (b"\x89HDF\r\n\x1a\n", "an HDF5 file")}
 #: What each model kind writes to --output.
 OUTPUT_SUFFIX = {"unet": ".npy", "astro": ".json"}
+#: A U-Net's δ maps of a FITS input may also go to FITS.
+FITS_OUTPUT_SUFFIX = ".fits"
+#: Warn when a FITS image's redshift differs from the model's by more than this.
+WARN_REDSHIFT_DIFFERENCE = 0.5
 #: Warn when a map's mean lies more than this many training pixel stds from the training mean.
 WARN_MEAN_STDS = 5.0
 #: Warn ("are they in mK?") when a map's pixel std differs from the training one by more than this factor.
@@ -72,7 +82,8 @@ def load_maps(path: str, key: Optional[str] = None) -> np.ndarray:
         raise InputError(f"--input={path} does not exist")
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in INPUT_SUFFIXES:
-        raise InputError(f"--input={path}: unsupported file type {suffix!r}; use one of {', '.join(INPUT_SUFFIXES)}")
+        raise InputError(f"--input={path}: unsupported file type {suffix!r}; use one of "
+                         f"{', '.join(INPUT_SUFFIXES + FITS_SUFFIXES)}")
     _check_signature(path, suffix)
     try:
         if suffix == ".npy":
@@ -213,15 +224,19 @@ def _mK(values: np.ndarray) -> str:
     return (numbers[0] if len(numbers) == 1 else "[" + ", ".join(numbers) + "]") + " mK"
 
 
-def output_files(output: str, kind: str, tta: bool, png: Optional[str]) -> Dict[str, str]:
+def output_files(output: str, kind: str, tta: bool, png: Optional[str],
+                 fits_input: bool = False) -> Dict[str, str]:
     """{"prediction": ..., ["std": ...], ["png": ...]}: the files a run writes, checked before anything runs."""
     suffix = OUTPUT_SUFFIX[kind]
+    if kind == "unet" and fits_input and output.lower().endswith(FITS_OUTPUT_SUFFIX):
+        suffix = FITS_OUTPUT_SUFFIX
     if not output.lower().endswith(suffix):
         what = "δ maps" if kind == "unet" else "parameters"
-        raise InputError(f"--output={output}: this {kind} model writes {what}; give a path ending in {suffix}")
+        also = f" (or {FITS_OUTPUT_SUFFIX} for a FITS input)" if kind == "unet" else ""
+        raise InputError(f"--output={output}: this {kind} model writes {what}; give a path ending in {suffix}{also}")
     files = {"prediction": output}
     if tta and kind == "unet":
-        files["std"] = os.path.splitext(output)[0] + "_std.npy"
+        files["std"] = os.path.splitext(output)[0] + "_std" + suffix
     if png:
         if not png.lower().endswith(".png"):
             raise InputError(f"--png={png} must end in .png")
@@ -235,16 +250,19 @@ def output_files(output: str, kind: str, tta: bool, png: Optional[str]) -> Dict[
 
 def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[str] = None,
                    png: Optional[str] = None, tta: bool = False, cell_size: Optional[float] = None,
-                   batch_size: int = INFERENCE_BATCH_SIZE, warn: Callable[[str], None] = lambda message: None) -> dict:
-    """Check everything, predict, write the files; return a summary. InputError (a ValueError) says what is wrong."""
+                   batch_size: int = INFERENCE_BATCH_SIZE, warn: Callable[[str], None] = lambda message: None,
+                   redshift: Optional[float] = None) -> dict:
+    """Check everything, predict, write the files; return a summary. InputError (a ValueError) says what is wrong.
+    `redshift`: of a FITS input whose header does not say (overrides the header)."""
     if batch_size < 1:
         raise InputError(f"--batch_size={batch_size} must be >= 1")
     if cell_size is not None and not cell_size > 0:
         raise InputError(f"--cell_size={cell_size} must be a pixel size in Mpc > 0")
     info, norm = read_model_dir(model_dir)
-    array = load_maps(input_path, key)
+    image = _read_fits(input_path, redshift, info, cell_size, warn) if is_fits(input_path) else None
+    array = image.maps_mk if image else load_maps(input_path, key)
     stack = as_stack(array, info)
-    files = output_files(output, info["model"], tta, png)
+    files = output_files(output, info["model"], tta, png, fits_input=image is not None)
     for message in input_warnings(stack, norm, info, cell_size):
         warn(message)
     # Imported here: every check above runs, and fails, without loading TensorFlow.
@@ -256,19 +274,75 @@ def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[s
     model = TrainedModel.load(model_dir)
     prediction, std = model.predict_tta(stack, batch_size) if tta else (model.predict(stack, batch_size), None)
     writers = {}
-    if info["model"] == "unet":
+    if info["model"] == "unet" and files["prediction"].lower().endswith(FITS_OUTPUT_SUFFIX):
+        history = _fits_history(model_dir, info, image, tta)
+        writers["prediction"] = _fits_writer(prediction, image, history + ["this image: delta (D4 mean)" if tta else
+                                                                           "this image: delta"])
+        if tta:
+            writers["std"] = _fits_writer(std, image, history + ["this image: per-pixel std of delta over D4"])
+    elif info["model"] == "unet":
         writers["prediction"] = _npy_writer(prediction.reshape(array.shape))
         if tta:
             writers["std"] = _npy_writer(std.reshape(array.shape))
     else:
         writers["prediction"] = _json_writer(_parameter_report(prediction, std, info, input_path, model_dir))
     if png:
-        writers["png"] = _png_writer(stack[0, ..., 0], prediction[0], std, info, cell_size)
+        writers["png"] = _png_writer(stack[0, ..., 0], prediction[0], std, info,
+                                     image.cell_size_mpc if image and cell_size is None else cell_size)
     with contextlib.ExitStack() as pending:  # all files appear together at the end, or none on an error
         for name, write in writers.items():
             write(pending.enter_context(atomic_path(files[name])))
-    return dict(num_maps=len(stack), map_shape=list(stack.shape[1:]), model=info["model"],
-                trained_model=model_summary(model_dir, info), tta=tta, files=files)
+    summary = dict(num_maps=len(stack), map_shape=list(stack.shape[1:]), model=info["model"],
+                   trained_model=model_summary(model_dir, info), tta=tta, files=files,
+                   instrument=InstrumentSettings.from_json(info.get("instrument")).to_json())
+    if image is not None:
+        summary["fits_input"] = dict(redshift=image.redshift, redshift_source=image.redshift_source,
+                                     pixel_deg=image.pixel_deg, cell_size_mpc=image.cell_size_mpc)
+    return summary
+
+
+def _read_fits(path: str, redshift: Optional[float], info: dict, cell_size: Optional[float],
+               warn: Callable[[str], None]):
+    """The FITS image at `path` (InputError if unusable), warning where it and the model disagree."""
+    if not os.path.isfile(path):
+        raise InputError(f"--input={path} does not exist")
+    try:
+        image = read_fits_image(path, redshift)
+    except FitsError as error:
+        raise InputError(str(error)) from None
+    for message in image.warnings:
+        warn(message)
+    trained_z = [float(z) for z in info["redshifts"]]
+    if min(abs(image.redshift - z) for z in trained_z) > WARN_REDSHIFT_DIFFERENCE:
+        warn(f"the image is at z = {image.redshift:.4g} ({image.redshift_source}); the model was trained at "
+             f"z = {', '.join(f'{z:g}' for z in trained_z)}")
+    trained = float(info["cell_size"])
+    if abs(image.cell_size_mpc / trained - 1) > WARN_CELL_SIZE_FRACTION:
+        warn(f"the image's pixels are {image.pixel_deg:.6g} deg = {image.cell_size_mpc:.4g} Mpc at z = "
+             f"{image.redshift:.4g} ({cosmology.TRAINING_COSMOLOGY.name}), the model's training maps {trained:g} Mpc "
+             f"per pixel (more than {WARN_CELL_SIZE_FRACTION:.0%} apart): the network will see structures at the "
+             "wrong scale")
+    if cell_size is not None and abs(cell_size / image.cell_size_mpc - 1) > WARN_CELL_SIZE_FRACTION:
+        warn(f"--cell_size={cell_size:g} Mpc differs from the FITS header's {image.cell_size_mpc:.4g} Mpc")
+    if not InstrumentSettings.from_json(info.get("instrument")).enabled:
+        warn("the model was trained on noiseless simulated maps (no --telescope): an observed image has noise and "
+             "a uv coverage it never saw")
+    return image
+
+
+def _fits_history(model_dir: str, info: dict, image, tta: bool) -> List[str]:
+    """HISTORY lines of a written FITS image: who made it from what, with which model and geometry."""
+    instrument = InstrumentSettings.from_json(info.get("instrument"))
+    trained_for = (f"{instrument.telescope}, {instrument.obs_hours:g} h" if instrument.enabled else "no telescope "
+                   "(noiseless maps)")
+    return ["deep21-predict: matter density contrast delta (dimensionless) from 21 cm maps in mK",
+            f"model: {os.path.abspath(model_dir)} (U-Net, dataset {info['dataset']}, cells {info['cell_size']:.4g} "
+            f"Mpc, trained for {trained_for})", image.describe(),
+            f"D4 test-time averaging: {'yes' if tta else 'no'}"]
+
+
+def _fits_writer(maps: np.ndarray, image, history: List[str]) -> Callable[[str], None]:
+    return lambda path: write_fits_like(path, maps.reshape(image.maps_mk.shape), image, history)
 
 
 def model_summary(model_dir: str, info: dict) -> dict:

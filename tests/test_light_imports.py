@@ -14,7 +14,8 @@ CHECK = "import sys, {module}; print(sorted(m for m in ('tensorflow', 'keras') i
 @pytest.mark.parametrize("module", ["deep21_tf.stats", "deep21_tf.data.splits", "deep21_tf.data.normalization",
                                     "deep21_tf.simulation.config", "deep21_tf.contracts", "deep21_tf.figures",
                                     "deep21_tf.driver.stages", "deep21_tf.apps.pipeline", "deep21_tf.predict",
-                                    "deep21_tf.data", "deep21_tf.models"])
+                                    "deep21_tf.data", "deep21_tf.models", "deep21_tf.instrument.model",
+                                    "deep21_tf.fits_image", "deep21_tf.simulation.wedge"])
 def test_module_imports_without_tensorflow(module):
     result = subprocess.run([sys.executable, "-c", CHECK.format(module=module)], capture_output=True, text=True,
                             cwd=REPO, timeout=120)

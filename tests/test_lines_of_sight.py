@@ -69,6 +69,32 @@ def test_redshift_space_distorts_the_power_along_the_chosen_axis_only(coeval_z10
     assert change[axis] > 3 * change[others].max(), ratios
 
 
+def test_the_wedge_is_removed_along_each_maps_own_line_of_sight_and_stored(coeval_z10, tmp_path):
+    """With a buffer b > 0 the wedge removes the whole k∥ = 0 plane of each line of sight's box, so the mean of
+    the slabs that tile it (8 slabs of 4 cells) vanishes — along that line of sight only."""
+    from deep21_tf.simulation.design import SimulationSpec
+    from deep21_tf.simulation.physics import SimulationResult, _cut_maps
+    from deep21_tf.simulation.storage import WEDGE_FIELD, write_simulation_file
+
+    config = SuiteConfig(num_sims=1, hii_dim=32, box_len=48.0, redshifts=(10.0,), slab_thickness=4, slab_spacing=4,
+                         lines_of_sight=3, wedge=True, wedge_buffer=0.1)
+    maps = _cut_maps(coeval_z10, 10.0, config)
+    wedge, plain = maps.brightness_temp_wedge, maps.brightness_temp
+    assert wedge.shape == plain.shape == (24, 32, 32)
+    for axis in range(3):
+        of_axis = maps.los_axis == axis
+        assert np.abs(wedge[of_axis].mean(axis=0)).max() < 1e-4 * plain.std()
+        assert np.abs(plain[of_axis].mean(axis=0) - plain.mean()).max() > 0.1 * plain.std()
+    assert (wedge - wedge.mean()).std() < 0.5 * (plain - plain.mean()).std()  # most of the power is inside
+    spec = SimulationSpec(index=0, seed=1234, log10_mturn=8.5, log10_lx=40.5, log10_ngamma=3.5)
+    path = str(tmp_path / "sim_00000.h5")
+    write_simulation_file(path, spec, config, SimulationResult({10.0: maps}, "test", {}, 2))
+    assert incompleteness(path, spec, config) is None
+    with h5py.File(path, "r") as handle:
+        stored = handle[redshift_group(10.0)][WEDGE_FIELD]
+        assert np.array_equal(stored[()], wedge) and np.isclose(stored.attrs["wedge_slope"], 4.032, atol=1e-3)
+
+
 @pytest.fixture(scope="module")
 def three_los_suite(tmp_path_factory) -> str:
     """A real 3-simulation suite with three lines of sight per box, made by the CLI."""

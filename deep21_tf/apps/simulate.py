@@ -28,6 +28,10 @@ HELP = {
     "keep_real_space_21cm": "Also store the real-space 21 cm maps.",
     "lines_of_sight": "1: maps perpendicular to the box's z axis; 3: to x, y and z in turn (three redshift-space "
                       "maps of each box, ~1.2x the time per simulation).",
+    "wedge": "Also store every 21 cm map with the foreground wedge removed (field brightness_temp_wedge).",
+    "wedge_slope": "Wedge slope in units of the horizon slope D_C H / (c (1+z)) (4.0, 5.3, 6.3 at z = 10, 15, 20): "
+                   "1 = horizon wedge, sin of the field of view's half-angle = primary-beam wedge; >= 0.",
+    "wedge_buffer": "Wedge buffer b in Mpc^-1: modes with k_par < slope k_perp + b are removed; >= 0.",
 }
 #: Defaults of the suite settings that SuiteConfig leaves to its caller (a tiny suite).
 SIZE_DEFAULTS = {"num_sims": 8, "hii_dim": 32, "box_len": 48.0}

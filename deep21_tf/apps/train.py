@@ -17,6 +17,7 @@ from absl import app, flags  # noqa: E402
 from deep21_tf.apps.common import run_work  # noqa: E402
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags  # noqa: E402
 from deep21_tf.contracts import ENCODERS, MODEL_KINDS  # noqa: E402
+from deep21_tf.instrument.settings import DAILY_HOURS, TELESCOPE_CHOICES  # noqa: E402
 from deep21_tf.training.settings import TrainSettings  # noqa: E402
 
 PROGRAM = "deep21-train"
@@ -48,8 +49,12 @@ HELP = {
                        "CPUs with AVX512-BF16, see bench/bench_training.py).",
     "train_fraction": "Train on this fraction of the training simulations (all of their maps), e.g. 0.25 for a "
                       "learning curve; validation and test stay whole.",
+    "telescope": "Observe the 21 cm maps through this telescope (SKA-Low stages, tools21cm's layouts): its uv coverage "
+                 "and fresh thermal noise per map and epoch; none: the noiseless maps.",
+    "obs_hours": f"Total observing time of --telescope in hours ({DAILY_HOURS:g} h a night), > 0.",
 }
-define_settings_flags(TrainSettings, HELP, enums={"model": MODEL_KINDS, "encoder": ENCODERS})
+define_settings_flags(TrainSettings, HELP, enums={"model": MODEL_KINDS, "encoder": ENCODERS,
+                                                  "telescope": TELESCOPE_CHOICES})
 flags.DEFINE_string("model_dir", None, "Where the run writes its checkpoints, logs and exported model.")
 flags.DEFINE_bool("overwrite", False, "Replace a finished run (or a run with other settings) in --model_dir.")
 flags.mark_flags_as_required(["data_dir", "model_dir"])

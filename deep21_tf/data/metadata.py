@@ -46,6 +46,12 @@ def box_length(builder) -> float:
     return float(_metadata(builder)[SUITE_KEY]["box_len"])
 
 
+def slab_depth(builder) -> float:
+    """Line-of-sight depth (Mpc) each map averages over: slab_thickness cells of box_len / hii_dim."""
+    suite = _metadata(builder)[SUITE_KEY]
+    return float(suite["slab_thickness"]) * float(suite["box_len"]) / float(suite["hii_dim"])
+
+
 def split_sim_ids(builder, split: str) -> List[str]:
     """The simulations (sim_ids) of `split`."""
     return list(_metadata(builder)[SPLITS_KEY][split])

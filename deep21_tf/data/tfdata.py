@@ -1,4 +1,4 @@
-"""The tf.data input pipeline: read → normalise → per pass: shuffle → D4 augmentation → batch; → prefetch.
+"""The tf.data input pipeline: read → normalise → per pass: shuffle → [observe] → D4 augmentation → batch → prefetch.
 
 Nothing is cached or materialised: memory is bounded by the shuffle buffer and the prefetched batches, not by
 the size of the dataset. Augmented copies exist only for the element being produced.
@@ -12,9 +12,10 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from deep21_tf.contracts import MODEL_KINDS, MODEL_TARGET_FIELD
-from deep21_tf.data import d4
+from deep21_tf.data import d4, metadata
 from deep21_tf.data.metadata import map_shape
 from deep21_tf.data.reading import Source, load_normalization, open_builder
+from deep21_tf.instrument.observe import observe
 
 AUGMENTATIONS = ("random", "none", "all8")
 #: Seeds of successive passes are seed × PASS_SEED_STRIDE + epoch (distinct for up to this many epochs).
@@ -24,7 +25,7 @@ PASS_SEED_STRIDE = 1_000_003
 def make_dataset(source: Source, config_name: Optional[str], split: str, *, target: str = "unet",
                  augment: str = "none", batch_size: int = 30, num_replicas: int = 1, shuffle_buffer: int = 0,
                  seed: int = 0, epochs: Sequence[int] = (0,), drop_remainder: bool = False,
-                 sim_ids: Optional[Sequence[str]] = None) -> tf.data.Dataset:
+                 sim_ids: Optional[Sequence[str]] = None, instrument=None) -> tf.data.Dataset:
     """Batched, prefetched (input, target) pairs of normalised maps from the prepared hi21cm dataset.
 
     Args:
@@ -43,6 +44,9 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
         epoch s asks for ``range(s, total)`` and gets exactly the batches an uninterrupted run sees from s on.
       drop_remainder: drop each pass's last, incomplete batch.
       sim_ids: keep only the maps of these simulations (None: all of the split), e.g. a learning curve's subset.
+      instrument: a `deep21_tf.instrument.model.Instrument` for these maps, or None: each pass's 21 cm maps, after
+        shuffling and before augmentation, are observed through it (`deep21_tf.instrument.observe`: uv response
+        and fresh noise keyed by (split, seed, e, element)) and normalised with `instrument.normalization`.
     Auto-sharding for tf.distribute is set to DATA.
     """
     if target not in MODEL_KINDS:
@@ -59,6 +63,8 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
     builder = open_builder(source, config_name)
     norm = load_normalization(builder)
     shape = map_shape(builder)
+    if instrument is not None:
+        instrument.check_geometry(norm.redshifts, shape, metadata.box_length(builder))
     wanted = ("map_21cm", MODEL_TARGET_FIELD[target])
     if sim_ids is not None:
         wanted += ("sim_id",)
@@ -86,6 +92,8 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
         examples = ds
         if shuffle:
             examples = examples.shuffle(shuffle_buffer, seed=pass_seed(seed, epoch), reshuffle_each_iteration=False)
+        if instrument is not None:
+            examples = observe(examples, instrument, norm, seed, epoch, split)
         if augment == "random":
             examples = random_d4(examples, pass_seed(seed, epoch), transform_target=target == "unet")
         elif augment == "all8":

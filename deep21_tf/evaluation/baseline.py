@@ -14,11 +14,14 @@ from deep21_tf.stats import WienerFilter, apply_wiener, fit_wiener
 TRAIN_SPLIT = "train"
 
 
-def fit_baselines(builder, box_length: float, batch_size: int, progress: bool = True) -> List[WienerFilter]:
-    """One Wiener filter per channel (redshift) of the dataset, fitted on all train maps (one pass per channel)."""
+def fit_baselines(builder, box_length: float, batch_size: int, progress: bool = True,
+                  instrument=None) -> List[WienerFilter]:
+    """One Wiener filter per channel (redshift) of the dataset, fitted on all train maps (one pass per channel);
+    with an `instrument`, on the observed train maps (their fixed noise realisations): the optimal linear filter
+    for that uv coverage and noise."""
     filters = []
     for channel in range(map_shape(builder)[-1]):
-        batches = physical_batches(builder, TRAIN_SPLIT, "unet", batch_size, progress=progress)
+        batches = physical_batches(builder, TRAIN_SPLIT, "unet", batch_size, progress=progress, instrument=instrument)
         filters.append(fit_wiener(((maps[..., channel], delta[..., channel]) for maps, delta in batches),
                                   box_length))
     return filters

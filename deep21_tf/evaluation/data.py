@@ -20,15 +20,20 @@ def split_size(builder, split: str) -> int:
 
 
 def physical_batches(builder, split: str, target: str, batch_size: int, max_maps: Optional[int] = None,
-                     progress: bool = True) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+                     progress: bool = True, instrument=None) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
     """(maps_21cm [mK] (B, H, W, C), δ (B, H, W, C) or log10 parameters (B, 3)) in the split's stored order.
 
-    Undoes the pipeline's normalisation with the dataset's own statistics; stops after `max_maps` maps.
+    Undoes the pipeline's normalisation with the dataset's own statistics; stops after `max_maps` maps. With an
+    `instrument` (`deep21_tf.instrument.model.Instrument`) the 21 cm maps are observed through it, with the
+    split's fixed noise realisations.
     """
     norm = load_normalization(builder)
+    if instrument is not None:
+        norm = instrument.normalization(norm)
     total = split_size(builder, split)
     total = total if max_maps is None else min(total, max_maps)
-    dataset = make_dataset(builder, None, split, target=target, augment="none", batch_size=batch_size)
+    dataset = make_dataset(builder, None, split, target=target, augment="none", batch_size=batch_size,
+                           instrument=instrument)
     with progress_bar(total, f"{split} maps", enabled=progress) as bar:
         for maps, targets in dataset.as_numpy_iterator():
             maps, targets = maps[:total - bar.n], targets[:total - bar.n]

@@ -48,21 +48,24 @@ def map_features(maps_21cm: np.ndarray, box_length: float) -> np.ndarray:
 
 
 def split_features(builder, split: str, box_length: float, batch_size: int, max_maps=None,
-                   progress: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+                   progress: bool = True, instrument=None) -> Tuple[np.ndarray, np.ndarray]:
     """(features (N, F), true log10 parameters (N, 3)) of every map of `split`, in stored order."""
     features, targets = [], []
-    for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress):
+    for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress, instrument):
         features.append(map_features(maps, box_length))
         targets.append(log10_params)
     return np.concatenate(features), np.concatenate(targets)
 
 
-def fit_parameter_baselines(builder, box_length: float, batch_size: int,
-                            progress: bool = True) -> Tuple[RidgeFit, KernelRidgeFit]:
+def fit_parameter_baselines(builder, box_length: float, batch_size: int, progress: bool = True,
+                            instrument=None) -> Tuple[RidgeFit, KernelRidgeFit]:
     """(ridge fit, kernel ridge fit) on the train split, each with the hyperparameters of lowest validation error
-    (squared, each parameter in units of its train-split spread; defined even for one validation simulation)."""
-    train_x, train_y = split_features(builder, "train", box_length, batch_size, progress=progress)
-    valid_x, valid_y = split_features(builder, "validation", box_length, batch_size, progress=progress)
+    (squared, each parameter in units of its train-split spread; defined even for one validation simulation);
+    with an `instrument`, on the observed maps."""
+    train_x, train_y = split_features(builder, "train", box_length, batch_size, progress=progress,
+                                      instrument=instrument)
+    valid_x, valid_y = split_features(builder, "validation", box_length, batch_size, progress=progress,
+                                      instrument=instrument)
     scale = np.where(train_y.std(axis=0) > 0, train_y.std(axis=0), 1.0)
     ridge = [fit_ridge(train_x, train_y, alpha) for alpha in RIDGE_ALPHAS]
     kept = np.unique(np.linspace(0, len(train_x) - 1, min(len(train_x), KERNEL_MAX_TRAIN_MAPS)).astype(int))

@@ -28,6 +28,8 @@ from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINIT
                                           compare_to_baseline, parameter_scores)
 from deep21_tf.training.trained_model import TrainedModel
 from deep21_tf.figures import map_panels
+from deep21_tf.instrument.model import instrument_for_dataset
+from deep21_tf.instrument.settings import InstrumentSettings
 from deep21_tf.driver.layout import EVALUATION_SUBDIR
 from deep21_tf.util.atomic import atomic_path, atomic_write_text, removed_on_error
 
@@ -56,7 +58,11 @@ def _evaluate(model: TrainedModel, builder, box_length: float, split: str, outpu
     metrics = dict(model=model.kind, model_dir=os.path.abspath(model.model_dir),
                    output_dir=os.path.abspath(output_dir), dataset=model.info["dataset"], split=split,
                    box_length_mpc=box_length, test_time_augmentation=tta)
-    options = dict(builder=builder, split=split, max_maps=max_maps, batch_size=batch_size, progress=progress)
+    # the maps as the model's telescope sees them (its settings travel in model_info.json; none: noiseless)
+    instrument = instrument_for_dataset(InstrumentSettings.from_json(model.info.get("instrument")), builder)
+    metrics["instrument"] = instrument.describe() if instrument else InstrumentSettings().to_json()
+    options = dict(builder=builder, split=split, max_maps=max_maps, batch_size=batch_size, progress=progress,
+                   instrument=instrument)
     if model.kind == "unet":
         metrics["definitions"] = DENSITY_DEFINITIONS
         metrics["redshifts"] = _evaluate_density(model, box_length, tta, output_dir, **options)
@@ -68,15 +74,15 @@ def _evaluate(model: TrainedModel, builder, box_length: float, split: str, outpu
 
 
 def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_dir: str, builder, split: str,
-                      max_maps, batch_size: int, progress: bool) -> dict:
+                      max_maps, batch_size: int, progress: bool, instrument) -> dict:
     """Per-redshift summaries of the network, the Wiener baseline and (tta) the D4-averaged network; writes the
     filters and Figs. 3–5."""
-    wieners = fit_baselines(builder, box_length, batch_size, progress)
+    wieners = fit_baselines(builder, box_length, batch_size, progress, instrument)
     variants = ("network", "wiener") + (("network_tta",) if tta else ())
     scores = {name: [DensityScores(box_length) for _ in wieners] for name in variants}
     delta_mean = load_normalization(builder).density_mean
     first = None
-    for maps, delta in physical_batches(builder, split, "unet", batch_size, max_maps, progress):
+    for maps, delta in physical_batches(builder, split, "unet", batch_size, max_maps, progress, instrument):
         pred = model.predict(maps, batch_size)
         tta_mean, tta_std = model.predict_tta(maps, batch_size) if tta else (None, None)
         for c, wiener in enumerate(wieners):
@@ -115,12 +121,12 @@ def _density_figures(summary: dict, first: list, box_length: float, cell_size: f
 
 
 def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, output_dir: str, builder, split: str,
-                         max_maps, batch_size: int, progress: bool) -> dict:
+                         max_maps, batch_size: int, progress: bool, instrument) -> dict:
     """R² and RMSE of the log10 parameters, without and (tta) with D4 averaging, the linear baseline's (ridge on
     each map's summary statistics, `parameter_baseline`), and the Fig. 6 scatter plots."""
-    baseline = fit_parameter_baseline(builder, box_length, batch_size, progress)
+    baseline = fit_parameter_baseline(builder, box_length, batch_size, progress, instrument)
     true, pred, baseline_pred, tta_mean, tta_std = [], [], [], [], []
-    for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress):
+    for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress, instrument):
         true.append(log10_params)
         pred.append(model.predict(maps, batch_size))
         baseline_pred.append(baseline.predict(map_features(maps, box_length)))

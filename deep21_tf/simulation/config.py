@@ -47,6 +47,12 @@ class SuiteConfig:
     design_seed: int = 0
     keep_real_space_21cm: bool = False
     lines_of_sight: int = 1
+    #: Also store each 21 cm map with the foreground wedge removed (`simulation.wedge`: modes with
+    #: k∥ < wedge_slope × m_h(z) k⊥ + wedge_buffer cut from the 3D redshift-space box before slabbing), as a field
+    #: of its own. Off by default; manifests written before these settings existed load as off.
+    wedge: bool = False
+    wedge_slope: float = 1.0  # in units of the horizon slope m_h(z): 1 = horizon, sin θ_FoV = primary beam
+    wedge_buffer: float = 0.0  # b, Mpc⁻¹
 
     @property
     def cell_size(self) -> float:
@@ -124,4 +130,9 @@ class SuiteConfig:
                               "(x, y and z)")
         if self.design_seed < 0:
             raise ConfigError(f"design_seed={self.design_seed} is not allowed: use a seed >= 0")
+        if not self.wedge_slope >= 0:
+            raise ConfigError(f"wedge_slope={self.wedge_slope:g} is not allowed: use a slope >= 0 in units of the "
+                              "horizon slope (1 = horizon wedge, sin of the field of view's half-angle = primary beam)")
+        if not self.wedge_buffer >= 0:
+            raise ConfigError(f"wedge_buffer={self.wedge_buffer:g} is not allowed: use a buffer >= 0 in Mpc^-1")
         return self

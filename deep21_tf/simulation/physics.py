@@ -9,7 +9,7 @@ import dataclasses
 import gc
 import json
 import warnings
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -45,6 +45,7 @@ class RedshiftMaps:
     mean_brightness_temp: float  # volume mean of δTb over the box, mK
     mean_neutral_fraction: float  # volume mean of x_HI over the box
     los_axis: np.ndarray  # (n_maps,) int8: box axis (0 = x, 1 = y, 2 = z) of each map's line of sight
+    brightness_temp_wedge: Optional[np.ndarray] = None  # δTb without the foreground wedge (`config.wedge`), mK
 
 
 @dataclasses.dataclass
@@ -144,13 +145,22 @@ def _cut_maps(coeval, redshift: float, config: SuiteConfig) -> RedshiftMaps:
         return project_slabs(np.moveaxis(box, axis, -1), starts, thickness)
 
     axes = config.los_axes
+    redshift_boxes = [redshift_space(coeval, "brightness_temp", axis) for axis in axes]
+    wedge = None
+    if config.wedge:  # removed in 3D, along each box's own line of sight (moved last, as for its slabs)
+        from deep21_tf.simulation.wedge import horizon_slope, remove_wedge  # (astropy: only when needed)
+
+        slope = config.wedge_slope * horizon_slope(redshift)
+        wedge = np.concatenate([project_slabs(remove_wedge(np.moveaxis(box, axis, -1), config.box_len, slope,
+                                                           config.wedge_buffer), starts, thickness)
+                                for box, axis in zip(redshift_boxes, axes)])
     return RedshiftMaps(
         redshift=redshift,
-        brightness_temp=np.concatenate([slabs_along(redshift_space(coeval, "brightness_temp", axis), axis)
-                                        for axis in axes]),
+        brightness_temp=np.concatenate([slabs_along(box, axis) for box, axis in zip(redshift_boxes, axes)]),
         density=np.concatenate([slabs_along(density, axis) for axis in axes]),
         brightness_temp_real_space=np.concatenate([slabs_along(tb_real, axis) for axis in axes]),
         mean_brightness_temp=float(tb_real.mean(dtype=np.float64)),
         mean_neutral_fraction=float(neutral.mean(dtype=np.float64)),
         los_axis=np.repeat(np.asarray(axes, dtype=np.int8), len(starts)),
+        brightness_temp_wedge=wedge,
     )

@@ -10,6 +10,8 @@ Layout of ``sim_NNNNN.h5``::
             density (n, N, N) δ, real space
             los_axis (n,) int8: the box axis each map was projected along (0 = x, 1 = y, 2 = z)
             [brightness_temp_real_space (n, N, N) mK]
+            [brightness_temp_wedge (n, N, N) mK, redshift space, foreground wedge removed (suite setting wedge;
+             attrs wedge_slope: the absolute slope m(z), wedge_buffer: b in Mpc^-1)]
 
 n = slabs per line of sight × lines of sight, the slabs of each line of sight in turn.
             attrs: redshift, mean_brightness_temp [mK], mean_neutral_fraction
@@ -34,6 +36,7 @@ FILE_FORMAT = 2  # 2: los_axis per map, lines_of_sight
 BRIGHTNESS_FIELD, DENSITY_FIELD, LOS_AXIS_FIELD = "brightness_temp", "density", "los_axis"
 MAP_FIELDS = (BRIGHTNESS_FIELD, DENSITY_FIELD)
 REAL_SPACE_FIELD = "brightness_temp_real_space"
+WEDGE_FIELD = "brightness_temp_wedge"
 
 
 def simulation_path(suite_dir: str, spec: SimulationSpec) -> str:
@@ -70,6 +73,12 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
                 group.create_dataset(LOS_AXIS_FIELD, data=maps.los_axis)
                 if config.keep_real_space_21cm:
                     group.create_dataset(REAL_SPACE_FIELD, data=maps.brightness_temp_real_space)
+                if config.wedge:
+                    from deep21_tf.simulation.wedge import horizon_slope  # (astropy: only when needed)
+
+                    wedge = group.create_dataset(WEDGE_FIELD, data=maps.brightness_temp_wedge)
+                    wedge.attrs.update(wedge_slope=config.wedge_slope * horizon_slope(redshift),
+                                       wedge_buffer=config.wedge_buffer)
             attrs["complete"] = True
 
 
@@ -86,7 +95,8 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
                     not np.isclose(attrs[name], getattr(spec, name)) for name in PARAMETER_NAMES):
                 return "seed or parameters differ from the manifest"
             shape = (config.maps_per_box, config.hii_dim, config.hii_dim)
-            fields = MAP_FIELDS + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
+            fields = (MAP_FIELDS + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
+                      + ((WEDGE_FIELD,) if config.wedge else ()))
             for redshift in config.redshifts:
                 name = redshift_group(redshift)
                 if name not in handle:

@@ -18,6 +18,7 @@ from deep21_tf.data.integrity import readable
 from deep21_tf.data import metadata
 from deep21_tf.data.metadata import map_shape
 from deep21_tf.data.splits import training_subset
+from deep21_tf.instrument.model import instrument_for_dataset
 from deep21_tf.models import build_astronet, build_unet, transfer_encoder
 from deep21_tf.training import model_dir as layout
 from deep21_tf.training.export import export_model
@@ -48,7 +49,10 @@ def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verb
 
 def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: int, strategy, builder) -> dict:
     resumed = layout.prepare(model_dir, dataclasses.asdict(settings), overwrite)
+    instrument = instrument_for_dataset(settings.instrument, builder)  # None: the noiseless maps
     norm = load_normalization(builder)
+    if instrument is not None:  # the network's inputs are observed maps, normalised as such
+        norm = instrument.normalization(norm)
     shape = map_shape(builder)
     box_length = metadata.box_length(builder)
     replicas = strategy.num_replicas_in_sync
@@ -62,7 +66,7 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
     keras.utils.set_random_seed(settings.seed)
 
     datasets = dict(source=builder, config_name=None, target=settings.model, batch_size=settings.batch_size,
-                    num_replicas=replicas)
+                    num_replicas=replicas, instrument=instrument)
     # Epoch e's batches are a pure function of (seed, e): a resumed run sees what an uninterrupted one sees.
     subset = train_ids if len(train_ids) < len(all_train_ids) else None
     remaining = range(start_epoch, settings.epochs)  # empty when a kill came during the export
@@ -80,7 +84,7 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
         restore(network, backup_dir)
     if resumed:
         _keep_history_before(model_dir, start_epoch)
-    callbacks = _callbacks(settings, model_dir, builder, norm, box_length)
+    callbacks = _callbacks(settings, model_dir, builder, norm, box_length, instrument)
     start = time.perf_counter()
     if remaining:
         network.fit(train_ds, epochs=settings.epochs, initial_epoch=start_epoch, steps_per_epoch=steps,
@@ -88,7 +92,8 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
     seconds = time.perf_counter() - start
     keras.mixed_precision.set_global_policy("float32")  # the exported wrapper (normalisation) stays in float32
     _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=train_examples,
-            fit_seconds=seconds, fit_epochs=len(remaining))
+            fit_seconds=seconds, fit_epochs=len(remaining),
+            instrument=instrument.describe() if instrument else settings.instrument.to_json())
     shutil.rmtree(backup_dir, ignore_errors=True)  # only now: a kill during the export resumes from the backup
     return dict(epochs=settings.epochs, resumed_from_epoch=start_epoch if resumed else 0, seconds=seconds,
                 replicas=replicas, global_batch=global_batch, steps_per_epoch=steps, train_simulations=len(train_ids),
@@ -117,14 +122,14 @@ def load_unet_for_transfer(unet_dir: str, dataset: str, shape) -> keras.Model:
     return keras.saving.load_model(layout.path(unet_dir, layout.NETWORK_FILE), safe_mode=True)
 
 
-def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_length: float) -> list:
+def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_length: float, instrument) -> list:
     # Selection and schedule follow the validation MSE alone: Keras' val_loss also holds the L2 penalty.
     checkpoint = keras.callbacks.ModelCheckpoint(layout.path(model_dir, layout.NETWORK_FILE), monitor=SELECTION_METRIC,
                                                  mode="min", save_best_only=True)
     plateau = PlateauScheduler(SELECTION_METRIC, factor=settings.lr_factor, patience=settings.lr_patience)
     callbacks = []
     if settings.model == "unet":
-        callbacks.append(_density_monitor(settings, model_dir, builder, norm, box_length))
+        callbacks.append(_density_monitor(settings, model_dir, builder, norm, box_length, instrument))
     return callbacks + [
         checkpoint, plateau,
         keras.callbacks.CSVLogger(layout.path(model_dir, layout.HISTORY_FILE), append=True),
@@ -145,8 +150,10 @@ def _keep_history_before(model_dir: str, epoch: int) -> None:
     atomic_write_text(history_path, text.getvalue())
 
 
-def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box_length: float) -> DensityMonitor:
-    maps = make_dataset(builder, None, "validation", target="unet", augment="none", batch_size=settings.monitor_maps)
+def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box_length: float,
+                     instrument) -> DensityMonitor:
+    maps = make_dataset(builder, None, "validation", target="unet", augment="none", batch_size=settings.monitor_maps,
+                        instrument=instrument)
     inputs, targets = (np.asarray(t) for t in next(iter(maps)))
     return DensityMonitor(layout.path(model_dir, layout.LOG_DIR), inputs,
                           true_delta=norm.denormalize("density", targets)[..., 0],
@@ -156,7 +163,7 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
 
 
 def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_sims: int,
-            train_maps: int, fit_seconds: float, fit_epochs: int) -> None:
+            train_maps: int, fit_seconds: float, fit_epochs: int, instrument: dict) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
     # compile=False: the export holds what inference needs, not the optimizer's moments (twice the weights)
     network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True, compile=False)
@@ -166,7 +173,7 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
         model=settings.model, dataset=settings.dataset, input_shape=list(shape), base_filters=settings.base_filters,
         box_len=box_length, cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps,
         fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts),
-        parameter_names=list(norm.parameter_names),
+        parameter_names=list(norm.parameter_names), instrument=instrument,
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")

@@ -5,6 +5,7 @@ import dataclasses
 from typing import Optional
 
 from deep21_tf.contracts import ENCODERS, MODEL_KINDS
+from deep21_tf.instrument.settings import NO_TELESCOPE, InstrumentSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +36,8 @@ class TrainSettings:
     jit_compile: bool = False
     mixed_precision: bool = False
     train_fraction: float = 1.0  # train on this fraction of the training boxes (a learning curve)
+    telescope: str = NO_TELESCOPE  # observe the 21 cm maps through this telescope (`deep21_tf.instrument`)
+    obs_hours: float = 1000.0  # its total observing time, hours
 
     def validate(self) -> "TrainSettings":
         """Raise ValueError naming the first bad setting and its allowed values; return self otherwise."""
@@ -57,4 +60,10 @@ class TrainSettings:
             raise ValueError(f"--train_fraction={self.train_fraction} is not allowed: use 0 < train_fraction <= 1")
         if self.weight_decay < 0 or self.shuffle_buffer < 0 or self.seed < 0:
             raise ValueError("--weight_decay, --shuffle_buffer and --seed must be >= 0")
+        self.instrument.validate()
         return self
+
+    @property
+    def instrument(self) -> InstrumentSettings:
+        """The instrument the 21 cm maps are observed through (`telescope`, `obs_hours`)."""
+        return InstrumentSettings(self.telescope, self.obs_hours)
