@@ -10,6 +10,7 @@ import pytest
 
 from deep21_tf.evaluation.metrics import DensityScores, compare_to_baseline, parameter_scores
 from deep21_tf.evaluation.parameter_baseline import POWER_BINS, RIDGE_ALPHAS, map_features
+from deep21_tf.simulation.config import FAST_PHYSICS_NOTE
 from tests.conftest import run_cli
 
 BOX_MPC = 48.0
@@ -85,7 +86,9 @@ def test_unet_evaluation_with_tta_against_the_wiener_baseline(trained_unet_dir, 
     result = run_cli("deep21_tf.apps.evaluate", f"--model_dir={trained_unet_dir}", f"--data_dir={tiny_data_dir}",
                      f"--output_dir={tmp_path}", "--tta", "--batch_size=3", "--progress=false")
     assert "beats Wiener at every k" in result.stdout
+    assert FAST_PHYSICS_NOTE in result.stdout.splitlines()  # the session suite is the tiny preset's
     metrics = read_metrics(tmp_path)
+    assert metrics["fast_physics"] is True
     assert metrics["model"] == "unet" and metrics["split"] == "test" and metrics["test_time_augmentation"]
     z15 = metrics["redshifts"]["15"]
     assert set(z15) == {"network", "wiener", "network_tta", "network_vs_wiener", "network_tta_vs_wiener"}

@@ -42,10 +42,11 @@ def parsed(script: str, flagfile: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("flagfile", ["tiny.flags", "small.flags", "repro.flags", "paper.flags"])
+@pytest.mark.parametrize("flagfile", ["tiny.flags", "small.flags", "repro.flags", "paper.flags", "params.flags"])
 def test_simulation_presets_parse_into_valid_suites(flagfile):
     config = parsed(SIMULATE, flagfile)
     assert config["box_len"] == 1.5 * config["hii_dim"]  # the paper's 1.5 Mpc cells
+    assert config["fast_physics"] == (flagfile == "tiny.flags")  # the science presets keep the paper's recipe
     if flagfile == "repro.flags":
         assert config["lines_of_sight"] == 3 and config["num_sims"] == 40 and config["hii_dim"] == 64
 
@@ -63,7 +64,7 @@ def test_training_presets_parse_into_valid_settings(flagfile):
 def test_pipeline_presets_name_existing_presets(flagfile):
     settings = parsed(PIPELINE, flagfile)
     for name in ("simulate_flagfile", "train_flagfile"):  # preset names: found wherever the package is installed
-        assert os.path.isfile(preset_path(settings[name]
+        assert os.path.isfile(preset_path(settings[name])), settings[name]
     if flagfile == "paper_pipeline.flags":
         assert settings["astro_args"] == ["--epochs=20"]  # the paper trains AstroNet for 20 epochs
     if flagfile == "repro_pipeline.flags":

@@ -123,6 +123,7 @@ def test_cli_rejects_an_unwritable_suite_dir_and_a_different_design(tmp_path):
     process = run_cli("deep21_tf.apps.simulate", f"--flagfile={TINY_FLAGS}", f"--suite_dir={tmp_path / 'suite'}",
                       check=False)
     assert process.returncode != 0 and "already holds a different suite" in process.stderr
+    assert "fast_physics: suite has False, flags give True" in process.stderr  # the tiny preset's recipe
     assert sorted(os.listdir(tmp_path / "suite")) == ["manifest.json"]
     assert json.loads((tmp_path / "suite" / "manifest.json").read_text())["config"]["num_sims"] == 3
 

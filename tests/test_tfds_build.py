@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from deep21_tf.data import Hi21cm, load_normalization, open_builder
+from deep21_tf.data import Hi21cm, load_normalization, metadata, open_builder
 from deep21_tf.data.splits import assign_splits, split_counts
 from deep21_tf.data.suite import SuiteError
 from deep21_tf.simulation.manifest import read_manifest
@@ -47,6 +47,8 @@ def test_splits_are_disjoint_by_simulation_with_70_15_15_sizes(tiny_data_dir, ti
     assert set(seen) == {spec.sim_id for spec in design}
     assert builder.info.metadata["map_shape"] == [suite_config.hii_dim, suite_config.hii_dim,
                                                   1 if config == "z15" else 3]
+    assert builder.info.metadata["suite"] == suite_config.to_json()  # fast_physics included: the tiny preset's
+    assert metadata.fast_physics(builder) and suite_config.fast_physics
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
 from deep21_tf.contracts import INFERENCE_BATCH_SIZE  # noqa: E402
+from deep21_tf.simulation.config import FAST_PHYSICS_NOTE  # noqa: E402
 from deep21_tf.util.text import format_number  # noqa: E402
 
 PROGRAM = "deep21-evaluate"
@@ -67,10 +68,12 @@ def main(argv):
 
 
 def report(metrics: dict) -> str:
-    """The headline lines, then a JSON line with the path of metrics.json."""
+    """The headline lines (first the fast-physics note, for a dataset of such a suite), then a JSON line with the
+    path of metrics.json."""
     from deep21_tf.evaluation.run import METRICS_FILE
 
-    return headline(metrics) + "\n" + json.dumps({"metrics": os.path.join(metrics["output_dir"], METRICS_FILE)})
+    note = FAST_PHYSICS_NOTE + "\n" if metrics.get("fast_physics") else ""
+    return note + headline(metrics) + "\n" + json.dumps({"metrics": os.path.join(metrics["output_dir"], METRICS_FILE)})
 
 
 def run():

@@ -11,7 +11,8 @@ from absl import app, flags
 from deep21_tf.apps.common import fail
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags
 from deep21_tf.contracts import SIZE_MULTIPLE
-from deep21_tf.simulation.config import DEFAULT_RANGES, ConfigError, SuiteConfig
+from deep21_tf.simulation.config import DEFAULT_RANGES, FAST_PHYSICS_NOTE, ConfigError, SuiteConfig
+from deep21_tf.simulation.physics import FAST_PHYSICS_OPTIONS
 
 PROGRAM = "deep21-simulate"
 FLAGS = flags.FLAGS
@@ -28,6 +29,8 @@ HELP = {
     "keep_real_space_21cm": "Also store the real-space 21 cm maps.",
     "lines_of_sight": "1: maps perpendicular to the box's z axis; 3: to x, y and z in turn (three redshift-space "
                       "maps of each box, ~1.2x the time per simulation).",
+    "fast_physics": "21cmFAST's coarse recipe (" + ", ".join(f"{k}={v}" for k, v in FAST_PHYSICS_OPTIONS.items())
+                    + "): ~5x faster, but other physics; for demos and tests only (the tiny preset).",
     "wedge": "Also store every 21 cm map with the foreground wedge removed (field brightness_temp_wedge).",
     "wedge_slope": "Wedge slope in units of the horizon slope D_C H / (c (1+z)) (4.0, 5.3, 6.3 at z = 10, 15, 20): "
                    "1 = horizon wedge, sin of the field of view's half-angle = primary-beam wedge; >= 0.",
@@ -68,7 +71,7 @@ def main(argv):
         fail(PROGRAM, str(error))
     except OSError as error:
         fail(PROGRAM, f"--suite_dir={FLAGS.suite_dir} cannot be used: {error}")
-    print(summary.line(FLAGS.suite_dir))
+    print(summary.line(FLAGS.suite_dir) + (f" ({FAST_PHYSICS_NOTE})" if config.fast_physics else ""))
     if summary.failed:
         from deep21_tf.simulation.runner import describe
 

@@ -4,7 +4,8 @@ the builder, read by the input pipeline, training and evaluation — this module
     normalization  the train split's statistics (`Normalization.to_dict()`)
     splits         {split: [sim_id, ...]}: which simulations each split holds
     map_shape      [H, W, C] of the maps
-    suite          the suite's settings (`SuiteConfig.to_json()`: box_len in Mpc, hii_dim, redshifts, …)
+    suite          the suite's settings (`SuiteConfig.to_json()`: box_len in Mpc, hii_dim, redshifts, fast_physics, …;
+                   datasets built before fast_physics existed lack it: False)
 """
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def map_shape(builder) -> Tuple[int, int, int]:
 def box_length(builder) -> float:
     """Side of the simulation boxes, and of every map, in Mpc."""
     return float(_metadata(builder)[SUITE_KEY]["box_len"])
+
+
+def fast_physics(builder) -> bool:
+    """Whether the dataset's suite was made with 21cmFAST's coarse recipe (`SuiteConfig.fast_physics`)."""
+    return bool(_metadata(builder)[SUITE_KEY].get("fast_physics", False))
 
 
 def slab_depth(builder) -> float:

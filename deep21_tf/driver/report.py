@@ -12,6 +12,7 @@ from deep21_tf.data.splits import HELD_OUT_FRACTION
 from deep21_tf.driver.layout import (CURVE_FIGURE, CURVE_FILE, REPORT_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE,
                                   STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout, metrics_path,
                                   read_json, read_metrics)
+from deep21_tf.simulation.config import FAST_PHYSICS_NOTE
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.training import model_dir
 from deep21_tf.util.atomic import atomic_write_text
@@ -20,6 +21,9 @@ from deep21_tf.util.text import format_number
 #: The paper's headline numbers, quoted beside ours.
 PAPER_DENSITY = "Paper (z = 15, 200² maps, 1000 simulations): T and r within 5 % to k ≈ 0.7 Mpc⁻¹ and 8 % to 2 Mpc⁻¹."
 PAPER_ASTRO = "Paper: R² = 0.76 (z = 15) with the frozen U-Net encoder, 0.89 when it is trained too; 0.97 at z = 10."
+#: Under the title of a report whose suite was made with `SuiteConfig.fast_physics`.
+FAST_PHYSICS_WARNING = (f"> **{FAST_PHYSICS_NOTE}**: the suite was made with `--fast_physics` (coarse 21cmFAST time "
+                        "steps and initial conditions), not with the paper's physics.")
 
 
 def _link(layout: RunLayout, path: str) -> str:
@@ -211,8 +215,10 @@ def _dataset_sections(layout: RunLayout, dataset: str) -> list:
 def write_report(layout: RunLayout, times: dict, outcomes: dict) -> str:
     """Write RUN_DIR/REPORT.md from the run's files, `times` ({stage: seconds of its last run}) and `outcomes`
     ({stage: what this run did with it, e.g. 'reused', 'ran (epochs: 2 → 3)'}, in order); return its path."""
-    lines = ["# deep21-tf pipeline report", "",
-             f"Watch training in TensorBoard: `tensorboard --logdir {layout.run_dir}`", ""]
+    lines = ["# deep21-tf pipeline report", ""]
+    if read_manifest(layout.suite)[0].fast_physics:
+        lines += [FAST_PHYSICS_WARNING, ""]
+    lines += [f"Watch training in TensorBoard: `tensorboard --logdir {layout.run_dir}`", ""]
     lines += _what_ran(layout, times, outcomes)
     if layout.is_study:
         lines += _study_section(layout)

@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from deep21_tf.contracts import INFERENCE_BATCH_SIZE
-from deep21_tf.data import load_normalization, open_builder
+from deep21_tf.data import load_normalization, metadata, open_builder
 from deep21_tf import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
 from deep21_tf.evaluation.parameter_baseline import DESCRIPTION as BASELINE_DESCRIPTION
@@ -57,7 +57,8 @@ def _evaluate(model: TrainedModel, builder, box_length: float, split: str, outpu
               batch_size: int, progress: bool) -> dict:
     metrics = dict(model=model.kind, model_dir=os.path.abspath(model.model_dir),
                    output_dir=os.path.abspath(output_dir), dataset=model.info["dataset"], split=split,
-                   box_length_mpc=box_length, test_time_augmentation=tta)
+                   box_length_mpc=box_length, fast_physics=metadata.fast_physics(builder),
+                   test_time_augmentation=tta)
     # the maps as the model's telescope sees them (its settings travel in model_info.json; none: noiseless)
     instrument = instrument_for_dataset(InstrumentSettings.from_json(model.info.get("instrument")), builder)
     metrics["instrument"] = instrument.describe() if instrument else InstrumentSettings().to_json()

@@ -1,8 +1,8 @@
 """The settings that define a simulation suite, and their validation.
 
 A `SuiteConfig` holds everything that changes the content of a suite (box, redshifts, slabs, parameter ranges,
-design seed, number of simulations). Worker counts and threads do not belong here: they change how fast a suite
-is made, not what it holds.
+design seed, number of simulations, the physics recipe). Worker counts and threads do not belong here: they change
+how fast a suite is made, not what it holds.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ ALLOWED_LINES_OF_SIGHT = (1, 3)
 AXIS_NAMES = ("x", "y", "z")
 #: 21cmFAST's R_BUBBLE_MAX (Mpc) in the "simple" template; the sharp-k filter needs BOX_LEN >= 3 R_BUBBLE_MAX.
 R_BUBBLE_MAX_MPC = 15.0
+#: Printed by every report of a suite made with `fast_physics` (its numbers are not the paper's physics).
+FAST_PHYSICS_NOTE = "fast physics: for demos and tests"
 
 
 class ConfigError(ValueError):
@@ -47,6 +49,9 @@ class SuiteConfig:
     design_seed: int = 0
     keep_real_space_21cm: bool = False
     lines_of_sight: int = 1
+    #: 21cmFAST's coarse recipe (`simulation.physics.FAST_PHYSICS_OPTIONS`): ~5x faster, other physics; demos and
+    #: tests only. Manifests written before this setting existed lack it and load as False.
+    fast_physics: bool = False
     #: Also store each 21 cm map with the foreground wedge removed (`simulation.wedge`: modes with
     #: k∥ < wedge_slope × m_h(z) k⊥ + wedge_buffer cut from the 3D redshift-space box before slabbing), as a field
     #: of its own. Off by default; manifests written before these settings existed load as off.

@@ -26,6 +26,10 @@ FIXED_OPTIONS = dict(
     USE_LYA_HEATING=False,
 )
 TEMPLATE = "simple"  # SOURCE_MODEL="E-INTEGRAL", USE_EXP_FILTER=False, sharp-k filter, no minihalos
+#: `SuiteConfig.fast_physics`: 21cmFAST's own `size-tiny` choices — logarithmic z' steps of 1.2 instead of 1.02
+#: (fewer spin-temperature steps) and initial conditions at 2x HII_DIM instead of 3x. ~5x faster at 32³, but
+#: it changes the signal (BUILD_NOTES.md, "Simulation stage"): for demos and tests, never for science.
+FAST_PHYSICS_OPTIONS = dict(ZPRIME_STEP_FACTOR=1.2, HIRES_TO_LOWRES_FACTOR=2)
 RSD_SUBCELLS = 4
 #: From this box size up, garbage is collected after every step: 21cmFAST leaves reference cycles that hold
 #: ~4 N³ floats per step (200³: 19 GB peak without, 11 GB with). Below it the ~0.1 s per collection (63 steps)
@@ -61,11 +65,13 @@ class SimulationResult:
 def build_inputs(spec: SimulationSpec, config: SuiteConfig, n_threads: int):
     """The py21cmfast InputParameters for one simulation (log10 M_turn and L_X, linear N_γ for POP2_ION).
 
-    Lines of sight other than z need the x and y velocities, which 21cmFAST keeps only on request.
+    Lines of sight other than z need the x and y velocities, which 21cmFAST keeps only on request; a
+    `fast_physics` suite adds FAST_PHYSICS_OPTIONS (its node redshifts follow the coarser step).
     """
     import py21cmfast as p21c
 
     velocities = dict(KEEP_3D_VELOCITIES=True) if config.lines_of_sight > 1 else {}
+    fast = FAST_PHYSICS_OPTIONS if config.fast_physics else {}
 
     return p21c.InputParameters.from_template(
         TEMPLATE,
@@ -78,6 +84,7 @@ def build_inputs(spec: SimulationSpec, config: SuiteConfig, n_threads: int):
         POP2_ION=10.0 ** spec.log10_ngamma,
         **FIXED_OPTIONS,
         **velocities,
+        **fast,
     ).with_logspaced_redshifts(zmin=min(config.redshifts))
 
 

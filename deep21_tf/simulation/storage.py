@@ -5,7 +5,7 @@ Layout of ``sim_NNNNN.h5``::
     attrs: sim_id, index, seed, log10_mturn, log10_lx, log10_ngamma, m_turn [Msun], l_x [erg/s/(Msun/yr)],
            n_gamma, box_len [Mpc], hii_dim, cell_size [Mpc], slab_thickness, slab_spacing, slab_starts,
            redshifts, code_version (21cmFAST), deep21_version, options (JSON), n_threads, format, complete
-           lines_of_sight
+           lines_of_sight, fast_physics (files written before that setting lack it: False)
     z10.00/ brightness_temp (n, N, N) mK, redshift space
             density (n, N, N) δ, real space
             los_axis (n,) int8: the box axis each map was projected along (0 = x, 1 = y, 2 = z)
@@ -59,7 +59,7 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
             attrs.update(box_len=config.box_len, hii_dim=config.hii_dim, cell_size=config.cell_size,
                          slab_thickness=config.slab_thickness, slab_spacing=config.slab_spacing,
                          slab_starts=np.asarray(config.slab_starts), lines_of_sight=config.lines_of_sight,
-                         redshifts=np.asarray(sorted(config.redshifts)))
+                         fast_physics=config.fast_physics, redshifts=np.asarray(sorted(config.redshifts)))
             attrs.update(code_version=result.code_version, deep21_version=deep21_tf.__version__,
                          options=json.dumps(result.options), n_threads=result.n_threads,
                          format=FILE_FORMAT)
@@ -94,6 +94,8 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
             if int(attrs["seed"]) != spec.seed or any(
                     not np.isclose(attrs[name], getattr(spec, name)) for name in PARAMETER_NAMES):
                 return "seed or parameters differ from the manifest"
+            if bool(attrs.get("fast_physics", False)) != config.fast_physics:
+                return f"made with fast_physics={not config.fast_physics}, the manifest says {config.fast_physics}"
             shape = (config.maps_per_box, config.hii_dim, config.hii_dim)
             fields = (MAP_FIELDS + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
                       + ((WEDGE_FIELD,) if config.wedge else ()))
