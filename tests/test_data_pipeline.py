@@ -282,3 +282,39 @@ def test_sim_ids_keep_only_the_maps_of_those_simulations(data_dir):
     norm = load_normalization(data_dir, "z15")
     for (x, _), stored in zip(kept, raw):
         np.testing.assert_allclose(x, norm.normalize("map_21cm", stored), rtol=1e-6)
+
+
+def test_pass_draws_cover_every_map_as_evenly_as_the_pass_allows():
+    from deep21_tf.data.tfdata import pass_draws
+
+    for num_maps, per_pass in ((10, 4), (10, 10), (10, 25), (7, 1)):
+        counts = pass_draws(num_maps, per_pass, seed=3)
+        assert counts.sum() == per_pass and counts.max() - counts.min() <= 1
+        np.testing.assert_array_equal(counts, pass_draws(num_maps, per_pass, seed=3))
+    assert not np.array_equal(pass_draws(100, 30, seed=1), pass_draws(100, 30, seed=2))
+    with pytest.raises(ValueError, match="no maps"):
+        pass_draws(0, 5, seed=1)
+
+
+@pytest.mark.slow
+def test_maps_per_pass_draws_a_fixed_budget_from_every_map_per_epoch(data_dir):
+    """A fixed budget per epoch (fewer or more maps than stored), each pass a pure function of seed and epoch."""
+    def passes(per_pass, numbers, sim_ids=None):
+        ds = make_dataset(data_dir, "all_z", "train+validation+test", augment="random", batch_size=4,
+                          shuffle_buffer=4, seed=3, epochs=numbers, maps_per_pass=per_pass, sim_ids=sim_ids)
+        return [x for x, _ in _pairs(ds)]
+
+    plain = [x for x, _ in _pairs(make_dataset(data_dir, "all_z", "train+validation+test", batch_size=4))]
+    for per_pass in (4, 15):  # 6 maps stored: a pass of 4 leaves two out, a pass of 15 repeats every map 2-3 times
+        whole = passes(per_pass, range(3))
+        assert len(whole) == 3 * per_pass
+        tail = passes(per_pass, range(1, 3))
+        for a, b in zip(whole[per_pass:], tail):
+            np.testing.assert_array_equal(a, b)
+        drawn = [next(i for i, p in enumerate(plain) if any(np.array_equal(d4.apply(p, k), x)
+                                                               for k in range(d4.D4_SIZE))) for x in whole[:per_pass]]
+        counts = np.bincount(drawn, minlength=len(plain))
+        assert counts.sum() == per_pass and counts.max() - counts.min() <= 1
+    assert len(passes(5, (0,), sim_ids=open_builder(data_dir, "z15").info.metadata["splits"]["train"])) == 5
+    with pytest.raises(ValueError, match="maps_per_pass=-1"):
+        make_dataset(data_dir, "z15", "train", maps_per_pass=-1)

@@ -9,7 +9,8 @@ import powerbox
 import pytest
 
 from deep21_tf.evaluation.metrics import DensityScores, compare_to_baseline, parameter_scores
-from deep21_tf.evaluation.parameter_baseline import POWER_BINS, RIDGE_ALPHAS, map_features
+from deep21_tf.evaluation.parameter_baseline import (KERNEL_ALPHAS, KERNEL_LENGTH_SCALES, POWER_BINS, RIDGE_ALPHAS,
+                                                   map_features)
 from deep21_tf.simulation.config import FAST_PHYSICS_NOTE
 from tests.conftest import run_cli
 
@@ -46,6 +47,24 @@ def test_density_scores_of_a_perfect_and_a_noisy_prediction():
     assert not compare_to_baseline(worse, best)["beats_baseline_at_k"][0]
 
 
+def test_density_intervals_resample_boxes():
+    """A perfect prediction has zero-width intervals; a noisy one brackets its headline; no box ids, no intervals."""
+    true = gaussian_maps(6, seed=1)
+    noisy_pred = 0.8 * true + 0.3 * gaussian_maps(6, seed=2)
+    boxes = np.array(["a", "a", "b", "b", "c", "c"])
+    perfect, noisy, anonymous = DensityScores(BOX_MPC), DensityScores(BOX_MPC), DensityScores(BOX_MPC)
+    for batch in (slice(0, 3), slice(3, 6)):
+        perfect.add(true[batch], true[batch], box_ids=boxes[batch])
+        noisy.add(true[batch], noisy_pred[batch], box_ids=boxes[batch])
+        anonymous.add(true[batch], noisy_pred[batch])
+    best, worse = perfect.summary(), noisy.summary()
+    assert best["num_boxes"] == 3 and "interval_68" not in anonymous.summary()
+    assert best["interval_68"]["crosscorr_at_k_mpc^-1"]["1"] == pytest.approx([1.0, 1.0])
+    assert best["interval_68"]["k_le_2_mpc^-1"]["max_abs_1_minus_T"] == pytest.approx([0.0, 0.0], abs=1e-12)
+    low, high = worse["interval_68"]["mse_delta^2"]["mean"]
+    assert low <= worse["mse_delta^2"] <= high and low < high
+
+
 def test_parameter_scores_r2_and_the_undefined_case():
     rng = np.random.default_rng(0)
     true = rng.uniform([8, 40, 3], [9, 41, 4], size=(20, 3))
@@ -54,6 +73,31 @@ def test_parameter_scores_r2_and_the_undefined_case():
     assert all(0.99 < scores["r2_log10"][name] <= 1.0 for name in names)
     constant = parameter_scores(np.tile(true[:1], (5, 1)), true[:5], names)
     assert constant["r2_log10_overall"] is None and "undefined" in constant["r2_note"]
+
+
+def test_parameter_scores_per_box_and_intervals_known_answers():
+    """10 boxes of 4 maps: a perfect predictor scores 1 with a zero-width interval, a constant one 0 (R²) and an
+    undefined correlation; per-box scores average each box's maps first."""
+    rng = np.random.default_rng(1)
+    names = ["log10_mturn", "log10_lx", "log10_ngamma"]
+    true = np.repeat(rng.uniform([8, 40, 3], [9, 41, 4], size=(10, 3)), 4, axis=0)
+    perfect = parameter_scores(true, true, names)
+    assert perfect["num_boxes"] == 10 and perfect["num_maps"] == 40
+    for scores in (perfect, perfect["per_box"]):
+        for key in ("r2_log10", "pearson_r2_log10"):
+            assert all(scores[key][n] == pytest.approx(1.0) for n in names)
+            assert all(scores["interval_68"][key][n] == pytest.approx([1.0, 1.0]) for n in names)
+    constant = parameter_scores(true, np.broadcast_to(true.mean(axis=0), true.shape), names)
+    assert all(constant["r2_log10"][n] == pytest.approx(0.0) for n in names)
+    assert all(constant["pearson_r2_log10"][n] is None for n in names)
+    # map noise that cancels in each box's mean: the per-box scores are perfect, the per-map ones are not
+    noise = np.tile([[0.1], [-0.1], [0.1], [-0.1]], (10, 3))
+    noisy = parameter_scores(true, true + noise, names)
+    assert all(noisy["per_box"]["rmse_log10"][n] == pytest.approx(0.0, abs=1e-12) for n in names)
+    assert all(noisy["rmse_log10"][n] == pytest.approx(0.1) for n in names)
+    assert all(noisy["r2_log10"][n] < 1 for n in names)
+    low, high = noisy["interval_68"]["r2_log10"][names[0]]
+    assert low <= noisy["r2_log10"][names[0]] <= high
 
 
 def test_d4_average_maps_predictions_back_and_measures_their_spread():
@@ -103,6 +147,9 @@ def test_unet_evaluation_with_tta_against_the_wiener_baseline(trained_unet_dir, 
         assert set(summary["headline"]) == {"k_le_0.7_mpc^-1", "k_le_2_mpc^-1"}
         assert all(v >= 0 for band in summary["headline"].values() for v in band.values())
         assert 0 <= summary["pdf_distance"] <= 1 and summary["mse_delta^2"] > 0
+        assert summary["num_boxes"] == 1  # the test split: one simulation, a zero-width interval
+        low, high = summary["interval_68"]["k_le_0.7_mpc^-1"]["max_abs_1_minus_r"]
+        assert low == pytest.approx(summary["headline"]["k_le_0.7_mpc^-1"]["max_abs_1_minus_r"]) == high
     assert z15["network_tta"]["mean_pixel_std_delta"] > 0
     versus = z15["network_vs_wiener"]
     assert len(versus["beats_baseline_at_k"]) == 16
@@ -163,6 +210,12 @@ def test_astronet_evaluation_reports_r2_and_parameter_figures(trained_astro_dir,
     assert baseline["num_maps"] == 12 and baseline["ridge_alpha"] in RIDGE_ALPHAS
     assert all(np.isfinite(v) and v <= 1 for v in baseline["r2_log10"].values())
     assert "ridge regression" in baseline["description"]
+    kernel = metrics["baseline_kernel"]  # the nonlinear baseline on the same statistics
+    assert kernel["num_maps"] == 12 and kernel["kernel_alpha"] in KERNEL_ALPHAS
+    assert kernel["kernel_length_scale"] in KERNEL_LENGTH_SCALES and "kernel ridge" in kernel["description"]
+    assert all(np.isfinite(v) and v <= 1 for v in kernel["r2_log10"].values())
+    assert set(kernel["interval_68"]) == {"rmse_log10", "r2_log10", "pearson_r2_log10"}
+    assert metrics["network"]["num_boxes"] == 2 and "per_box" in metrics["network"]
     assert_png(tmp_path / "fig6_params.png")
     assert_png(tmp_path / "fig6_params_tta.png")
 

@@ -145,9 +145,12 @@ def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_d
 
 
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tiny_data_dir, tmp_path):
+    """Also with a per-epoch budget: 10 maps per epoch drawn from the 16 training maps."""
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, straight, "--epochs=5"))
-    command = [sys.executable, "-m", "deep21_tf.apps.train", *train_args(tiny_data_dir, killed, "--epochs=5")]
+    budget = ("--epochs=5", "--maps_per_epoch=10")
+    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, straight, *budget))
+    assert json.loads(result.stdout.strip().splitlines()[-1])["steps_per_epoch"] == 3  # 4 + 4 + 2 maps
+    command = [sys.executable, "-m", "deep21_tf.apps.train", *train_args(tiny_data_dir, killed, *budget)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     state = killed / layout.BACKUP_DIR / STATE_FILE
     deadline = time.time() + 300
@@ -156,7 +159,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tiny_data_dir, tmp_p
     process.send_signal(signal.SIGKILL)  # the run is now inside epoch 3 (or writing its backup): mid-epoch
     process.wait()
     assert not layout.is_finished(str(killed))
-    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, killed, "--epochs=5"))
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, killed, *budget))
     resumed_rows, straight_rows = history(str(killed)), history(str(straight))
     assert [int(row["epoch"]) for row in resumed_rows] == [0, 1, 2, 3, 4]  # no epoch logged twice
     for a, b in zip(straight_rows, resumed_rows):  # every epoch, the last one's val_loss = the final weights

@@ -41,7 +41,7 @@ def headline(metrics: dict) -> str:
         return "\n".join(f"{name}: R² of the log10 parameters: " + ", ".join(
             f"{parameter} {format_number(value)}" for parameter, value in scores["r2_log10"].items())
             + f"; overall {format_number(scores['r2_log10_overall'])}"
-            for name, scores in metrics.items() if name in ("network", "network_tta", "baseline"))
+            for name, scores in metrics.items() if name in ("network", "network_tta", "baseline", "baseline_kernel"))
     lines = []
     for z, summary in metrics["redshifts"].items():
         for name in ("network", "network_tta"):

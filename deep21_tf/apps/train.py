@@ -49,6 +49,8 @@ HELP = {
                        "CPUs with AVX512-BF16, see bench/bench_training.py).",
     "train_fraction": "Train on this fraction of the training simulations (all of their maps), e.g. 0.25 for a "
                       "learning curve; validation and test stay whole.",
+    "maps_per_epoch": "Maps per epoch, drawn evenly from all training maps (each epoch's draw a function of --seed "
+                      "and the epoch), so the budget stays fixed as the suite grows; 0: every training map once.",
     "telescope": "Observe the 21 cm maps through this telescope (SKA-Low stages, tools21cm's layouts): its uv coverage "
                  "and fresh thermal noise per map and epoch; none: the noiseless maps.",
     "obs_hours": f"Total observing time of --telescope in hours ({DAILY_HOURS:g} h a night), > 0.",

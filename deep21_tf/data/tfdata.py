@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from typing import Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
@@ -25,7 +26,8 @@ PASS_SEED_STRIDE = 1_000_003
 def make_dataset(source: Source, config_name: Optional[str], split: str, *, target: str = "unet",
                  augment: str = "none", batch_size: int = 30, num_replicas: int = 1, shuffle_buffer: int = 0,
                  seed: int = 0, epochs: Sequence[int] = (0,), drop_remainder: bool = False,
-                 sim_ids: Optional[Sequence[str]] = None, instrument=None) -> tf.data.Dataset:
+                 sim_ids: Optional[Sequence[str]] = None, maps_per_pass: int = 0,
+                 instrument=None) -> tf.data.Dataset:
     """Batched, prefetched (input, target) pairs of normalised maps from the prepared hi21cm dataset.
 
     Args:
@@ -44,6 +46,9 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
         epoch s asks for ``range(s, total)`` and gets exactly the batches an uninterrupted run sees from s on.
       drop_remainder: drop each pass's last, incomplete batch.
       sim_ids: keep only the maps of these simulations (None: all of the split), e.g. a learning curve's subset.
+      maps_per_pass: 0 → each pass holds every map once; n > 0 → each pass holds n maps drawn from all of them
+        (`pass_draws`: every map ⌊n/N⌋ or ⌈n/N⌉ times, which maps get the extra draw a pure function of (seed, e)),
+        so a training budget need not grow with the suite.
       instrument: a `deep21_tf.instrument.model.Instrument` for these maps, or None: each pass's 21 cm maps, after
         shuffling and before augmentation, are observed through it (`deep21_tf.instrument.observe`: uv response
         and fresh noise keyed by (split, seed, e, element)) and normalised with `instrument.normalization`.
@@ -54,7 +59,7 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
     if augment not in AUGMENTATIONS:
         raise ValueError(f"augment={augment!r} is not allowed: use one of {AUGMENTATIONS}")
     for name, value, low in (("batch_size", batch_size, 1), ("num_replicas", num_replicas, 1),
-                             ("shuffle_buffer", shuffle_buffer, 0)):
+                             ("shuffle_buffer", shuffle_buffer, 0), ("maps_per_pass", maps_per_pass, 0)):
         if value < low:
             raise ValueError(f"{name}={value} is not allowed: use {name} >= {low}")
     epochs = list(epochs)
@@ -87,9 +92,12 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
 
     ds = ds.map(normalise, num_parallel_calls=tf.data.AUTOTUNE)
     global_batch = batch_size * num_replicas
+    stored_maps = split_maps(builder, split, sim_ids) if maps_per_pass else 0
 
     def one_pass(epoch: int) -> tf.data.Dataset:
         examples = ds
+        if maps_per_pass:
+            examples = draw_maps(examples, pass_draws(stored_maps, maps_per_pass, pass_seed(seed, epoch)))
         if shuffle:
             examples = examples.shuffle(shuffle_buffer, seed=pass_seed(seed, epoch), reshuffle_each_iteration=False)
         if instrument is not None:
@@ -106,6 +114,34 @@ def make_dataset(source: Source, config_name: Optional[str], split: str, *, targ
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return ds.with_options(options)
+
+
+def split_maps(builder, split: str, sim_ids: Optional[Sequence[str]]) -> int:
+    """Maps in `split`, or in its simulations `sim_ids` when given (every simulation holds as many maps)."""
+    if sim_ids is None:
+        return builder.info.splits[split].num_examples
+    maps_per_sim = builder.info.splits["train"].num_examples // len(metadata.split_sim_ids(builder, "train"))
+    return maps_per_sim * len(set(sim_ids))
+
+
+def pass_draws(num_maps: int, maps_per_pass: int, seed: int) -> np.ndarray:
+    """(num_maps,) int: how often each stored map enters a pass of `maps_per_pass` maps.
+
+    Every map is drawn ⌊maps_per_pass / num_maps⌋ times, and a random set of the remainder once more (no map twice
+    more than another): the pass covers all maps as evenly as its size allows, a pure function of `seed`.
+    """
+    if num_maps < 1:
+        raise ValueError("the split holds no maps to draw from")
+    whole, extra = divmod(maps_per_pass, num_maps)
+    counts = np.full(num_maps, whole, np.int64)
+    counts[np.random.default_rng(seed).permutation(num_maps)[:extra]] += 1
+    return counts
+
+
+def draw_maps(ds: tf.data.Dataset, counts: np.ndarray) -> tf.data.Dataset:
+    """Element i of `ds` repeated counts[i] times (0: dropped), in the stored order."""
+    counts = tf.constant(counts, tf.int64)
+    return ds.enumerate().flat_map(lambda index, pair: tf.data.Dataset.from_tensors(pair).repeat(counts[index]))
 
 
 def pass_seed(seed: int, epoch: int) -> int:

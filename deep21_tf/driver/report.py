@@ -75,10 +75,11 @@ def _training_rates(layout: RunLayout) -> list:
         for info_path in sorted(glob.glob(pattern)):
             info = read_json(info_path, required=False)
             if info.get("fit_epochs") and info.get("fit_seconds"):
-                rate = info["fit_epochs"] * info["train_maps"] / info["fit_seconds"]
+                per_epoch = info.get("maps_per_epoch", info["train_maps"])
+                rate = info["fit_epochs"] * per_epoch / info["fit_seconds"]
                 lines.append(f"- `{_link(layout, os.path.dirname(info_path))}`: {info['train_simulations']} "
-                             f"training simulations ({info['train_maps']} maps), {info['fit_epochs']} epochs in "
-                             f"{info['fit_seconds']:.0f} s = {rate:.1f} maps/s end to end.")
+                             f"training simulations ({info['train_maps']} maps), {info['fit_epochs']} epochs of "
+                             f"{per_epoch} maps in {info['fit_seconds']:.0f} s = {rate:.1f} maps/s end to end.")
     return lines
 
 
@@ -135,13 +136,18 @@ def _density_section(layout: RunLayout, dataset: str) -> list:
     return lines
 
 
+#: AstroNet's baselines in metrics.json and their rows in the R² table.
+BASELINE_LABELS = {"baseline": "linear baseline: ridge on each map's mean, std and P(k)",
+                   "baseline_kernel": "nonlinear baseline: kernel ridge on the same statistics"}
+
+
 def _r2_row(label: str, epochs, scores: dict) -> str:
     r2 = " | ".join(format_number(scores["r2_log10"][n]) for n in scores["parameter_names"])
     return f"| {label} | {epochs} | {r2} | {format_number(scores['r2_log10_overall'])} |"
 
 
 def _astro_section(layout: RunLayout, dataset: str) -> list:
-    rows, figures, names, baseline = [], [], None, None
+    rows, figures, names, baselines = [], [], None, {}
     for encoder in TRANSFER_ENCODERS:
         astro = layout.astro(dataset, encoder)
         metrics = read_metrics(astro, required=False)
@@ -152,13 +158,12 @@ def _astro_section(layout: RunLayout, dataset: str) -> list:
         rows.append(_r2_row(f"{encoder} encoder", epochs, metrics["network"]))
         if "network_tta" in metrics:
             rows.append(_r2_row(f"{encoder} encoder, D4-averaged", epochs, metrics["network_tta"]))
-        baseline = metrics.get("baseline", baseline)  # the same fit for every encoder: shown once
+        baselines.update({key: metrics[key] for key in BASELINE_LABELS if key in metrics})  # one fit: shown once
         figure = os.path.join(os.path.dirname(metrics_path(astro)), "fig6_params.png")
         figures.append(f"![{encoder}]({_link(layout, figure)})")
     if not rows:
         return []
-    if baseline:
-        rows.append(_r2_row("linear baseline: ridge on each map's mean, std and P(k)", "–", baseline))
+    rows += [_r2_row(label, "–", baselines[key]) for key, label in BASELINE_LABELS.items() if key in baselines]
     return ["## AstroNet: 21 cm → parameters (test split, R² of log10 values)", "", PAPER_ASTRO, "",
             "| encoder | epochs | " + " | ".join(names) + " | overall |", "|---" * (len(names) + 3) + "|", *rows, "",
             *figures, ""]

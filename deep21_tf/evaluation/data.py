@@ -41,3 +41,14 @@ def physical_batches(builder, split: str, target: str, batch_size: int, max_maps
             bar.update(len(maps))
             if bar.n >= total:
                 return
+
+
+def map_sim_ids(builder, split: str, max_maps: Optional[int] = None) -> np.ndarray:
+    """(N,) str: the simulation of each map of `split`, in the order `physical_batches` yields the maps."""
+    import tensorflow_datasets as tfds
+
+    ids = builder.as_dataset(split=split, shuffle_files=False,
+                             decoders=tfds.decode.PartialDecoding({"sim_id": True}))
+    if max_maps is not None:
+        ids = ids.take(max_maps)
+    return np.array([example["sim_id"].decode() for example in tfds.as_numpy(ids)])

@@ -14,6 +14,8 @@ import numpy as np
 from deep21_tf.contracts import HEADLINE_K_LIMITS
 from deep21_tf.stats import group_bootstrap, mean_and_std, pdf, pdf_distance, pearson_r2, power_spectrum, r2_score
 
+#: Scales (Mpc⁻¹) at which r(k) is read off the mean r(k) for its interval.
+INTERVAL_K = (1.0, 2.0)
 #: What the keys of a density evaluation mean (written into metrics.json).
 DENSITY_DEFINITIONS = {
     "k_mpc^-1": "mean |k| of the modes in each bin (shells of width 2π/L), Mpc^-1",
@@ -28,6 +30,9 @@ DENSITY_DEFINITIONS = {
     "pdf_distance": "total variation ½ ∫ |PDF_pred − PDF_true| dx of the mean PDFs, in [0, 1]",
     "mse_delta^2": "mean over all pixels of (δ_pred − δ_true)²",
     "mean_pixel_std_delta": "mean over all pixels of the std of δ over the 8 D4 transforms (test-time averaging)",
+    "interval_68": "central 68 % interval [low, high] over 1000 bootstrap resamples of the scored boxes (whole "
+                   "simulations: their slabs are not independent) of the headline figures, of r(k) at k = 1 and "
+                   "2 Mpc^-1 (linear interpolation of the mean r(k)) and of the MSE",
     "wiener": "linear baseline δ̂(k) = W(k) δTb(k) + mean train δ, W = <P_cross>/<P_21cm> fitted on the train split",
     "*_vs_wiener": "per k: beats_baseline_at_k = e_net < e_wiener; error_power_reduction = 1 − e_net/e_wiener; "
                    "crosscorr_gain = r_net − r_wiener; mse_ratio_network_over_baseline = MSE_net / MSE_wiener",
@@ -65,13 +70,20 @@ class DensityScores:
         self._std_sum = 0.0
         self._std_count = 0
         self._pixels = 0
+        self._box_ids: list = []
+        self._squared_error_per_map: list = []
 
     @property
     def num_maps(self) -> int:
         return sum(len(p) for p in self._spectra["true"])
 
-    def add(self, true: np.ndarray, pred: np.ndarray, std: Optional[np.ndarray] = None) -> None:
-        """Add maps (N, H, W) of true and predicted δ; `std`: an optional per-pixel uncertainty of `pred` (δ)."""
+    def add(self, true: np.ndarray, pred: np.ndarray, std: Optional[np.ndarray] = None,
+            box_ids: Optional[Sequence[str]] = None) -> None:
+        """Add maps (N, H, W) of true and predicted δ; `std`: an optional per-pixel uncertainty of `pred` (δ);
+        `box_ids` (N,): each map's simulation, for intervals over boxes (given with every batch or never)."""
+        self._box_ids.extend(box_ids if box_ids is not None else [None] * len(true))
+        self._squared_error_per_map.append(np.mean((np.asarray(pred, np.float64) - np.asarray(true, np.float64)) ** 2,
+                                                   axis=(1, 2)))
         self.k, p_true = power_spectrum(true, self.box_length)
         _, p_pred = power_spectrum(pred, self.box_length)
         _, p_cross = power_spectrum(pred, self.box_length, other=true)
@@ -114,9 +126,27 @@ class DensityScores:
             result[f"pdf_{name}_mean"], result[f"pdf_{name}_std"] = _listed(mean), _listed(std)
         result["pdf_distance"] = pdf_distance(pdf_pred, pdf_true, self._pdf_x)
         result["mse_delta^2"] = self._squared_error / self._pixels
+        if all(box is not None for box in self._box_ids):
+            result["num_boxes"] = len(set(self._box_ids))
+            result["interval_68"] = self._intervals(per_map)
         if self._std_count:
             result["mean_pixel_std_delta"] = self._std_sum / self._std_count
         return result
+
+
+    def _intervals(self, per_map: dict) -> dict:
+        """Bootstrap 68 % intervals over boxes of the headline figures, r(k) at `INTERVAL_K` and the MSE."""
+        transfer, crosscorr = per_map["transfer"], per_map["crosscorr"]
+        squared_error = np.concatenate(self._squared_error_per_map)
+        figures = {f"k_le_{limit:g}_mpc^-1": {
+            "max_abs_1_minus_T": lambda rows, limit=limit: _max_deviation(self.k, transfer[rows].mean(0), limit),
+            "max_abs_1_minus_r": lambda rows, limit=limit: _max_deviation(self.k, crosscorr[rows].mean(0), limit)}
+            for limit in HEADLINE_K_LIMITS}
+        figures["crosscorr_at_k_mpc^-1"] = {f"{k:g}": lambda rows, k=k: np.interp(k, self.k, crosscorr[rows].mean(0))
+                                            for k in INTERVAL_K}
+        figures["mse_delta^2"] = {"mean": lambda rows: squared_error[rows].mean()}
+        return {group: {name: _listed(np.stack(group_bootstrap(statistic, np.asarray(self._box_ids))))
+                        for name, statistic in statistics.items()} for group, statistics in figures.items()}
 
 
 def _max_deviation(k: np.ndarray, values: np.ndarray, k_max: float) -> Optional[float]:

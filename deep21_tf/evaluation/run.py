@@ -4,8 +4,9 @@ U-Net, per redshift channel z: the network's δ maps, the Wiener baseline's, and
 network's are scored by `metrics.DensityScores`; the network is compared with the baseline k by k. Files:
 metrics.json, fig3_maps_z{z}.png (first map: 21 cm | true δ | predicted δ | log10 residual), fig4_power_z{z}.png,
 fig5_pdf_z{z}.png, wiener_z{z}.npz (the fitted filter) and, with `tta`, fig3_tta_z{z}.png (21 cm | D4-averaged
-δ | D4 std). AstroNet: metrics.json (R² and RMSE of log10 parameters, with and without D4 averaging, and those of
-a linear baseline: ridge regression on each map's mean, std and P(k)),
+δ | D4 std). AstroNet: metrics.json (R², squared Pearson correlation and RMSE of log10 parameters over maps and per box, with
+bootstrap intervals over boxes, with and without D4 averaging, and those of two baselines on each map's mean, std
+and P(k): ridge and kernel ridge regression),
 fig6_params.png and, with `tta`, fig6_params_tta.png.
 """
 from __future__ import annotations
@@ -21,9 +22,9 @@ from deep21_tf.data import load_normalization, metadata, open_builder
 from deep21_tf import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
 from deep21_tf.evaluation.parameter_baseline import DESCRIPTION as BASELINE_DESCRIPTION
-from deep21_tf.evaluation.parameter_baseline import fit_parameter_baseline, map_features
+from deep21_tf.evaluation.parameter_baseline import KERNEL_DESCRIPTION, fit_parameter_baselines, map_features
 from deep21_tf.data.integrity import readable
-from deep21_tf.evaluation.data import physical_batches, split_size
+from deep21_tf.evaluation.data import map_sim_ids, physical_batches, split_size
 from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINITIONS, DensityScores,
                                           compare_to_baseline, parameter_scores)
 from deep21_tf.training.trained_model import TrainedModel
@@ -82,15 +83,18 @@ def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_
     variants = ("network", "wiener") + (("network_tta",) if tta else ())
     scores = {name: [DensityScores(box_length) for _ in wieners] for name in variants}
     delta_mean = load_normalization(builder).density_mean
-    first = None
+    box_ids = map_sim_ids(builder, split, max_maps)
+    first, done = None, 0
     for maps, delta in physical_batches(builder, split, "unet", batch_size, max_maps, progress, instrument):
         pred = model.predict(maps, batch_size)
         tta_mean, tta_std = model.predict_tta(maps, batch_size) if tta else (None, None)
+        boxes, done = box_ids[done:done + len(maps)], done + len(maps)
         for c, wiener in enumerate(wieners):
-            scores["network"][c].add(delta[..., c], pred[..., c])
-            scores["wiener"][c].add(delta[..., c], predict_baseline(wiener, maps[..., c], box_length, delta_mean[c]))
+            scores["network"][c].add(delta[..., c], pred[..., c], box_ids=boxes)
+            scores["wiener"][c].add(delta[..., c], predict_baseline(wiener, maps[..., c], box_length, delta_mean[c]),
+                                    box_ids=boxes)
             if tta:
-                scores["network_tta"][c].add(delta[..., c], tta_mean[..., c], tta_std[..., c])
+                scores["network_tta"][c].add(delta[..., c], tta_mean[..., c], tta_std[..., c], box_ids=boxes)
         if first is None:  # the split's first map, for the map figures
             first = [None if a is None else a[0] for a in (maps, delta, pred, tta_mean, tta_std)]
     if first is None:
@@ -125,12 +129,14 @@ def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, outp
                          max_maps, batch_size: int, progress: bool, instrument) -> dict:
     """R² and RMSE of the log10 parameters, without and (tta) with D4 averaging, the linear baseline's (ridge on
     each map's summary statistics, `parameter_baseline`), and the Fig. 6 scatter plots."""
-    baseline = fit_parameter_baseline(builder, box_length, batch_size, progress, instrument)
-    true, pred, baseline_pred, tta_mean, tta_std = [], [], [], [], []
+    baseline, kernel = fit_parameter_baselines(builder, box_length, batch_size, progress, instrument)
+    true, pred, baseline_pred, kernel_pred, tta_mean, tta_std = [], [], [], [], [], []
     for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress, instrument):
         true.append(log10_params)
         pred.append(model.predict(maps, batch_size))
-        baseline_pred.append(baseline.predict(map_features(maps, box_length)))
+        features = map_features(maps, box_length)
+        baseline_pred.append(baseline.predict(features))
+        kernel_pred.append(kernel.predict(features))
         if tta:
             mean, std = model.predict_tta(maps, batch_size)
             tta_mean.append(mean)
@@ -139,14 +145,18 @@ def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, outp
         raise ValueError(f"split {split} holds no maps")
     names = model.info["parameter_names"]
     true, pred = np.concatenate(true), np.concatenate(pred)
+    box_ids = map_sim_ids(builder, split, max_maps)
     title = f"{model.info['dataset']} {split}"
-    results = {"network": parameter_scores(true, pred, names),
-               "baseline": {**parameter_scores(true, np.concatenate(baseline_pred), names),
-                            "description": BASELINE_DESCRIPTION, "ridge_alpha": baseline.alpha}}
+    results = {"network": parameter_scores(true, pred, names, box_ids=box_ids),
+               "baseline": {**parameter_scores(true, np.concatenate(baseline_pred), names, box_ids=box_ids),
+                            "description": BASELINE_DESCRIPTION, "ridge_alpha": baseline.alpha},
+               "baseline_kernel": {**parameter_scores(true, np.concatenate(kernel_pred), names, box_ids=box_ids),
+                                   "description": KERNEL_DESCRIPTION, "kernel_alpha": kernel.alpha,
+                                   "kernel_length_scale": kernel.length_scale}}
     _save(figures.parameter_figure(true, pred, names, results["network"], title=title), output_dir, "fig6_params.png")
     if tta:
         tta_mean, tta_std = np.concatenate(tta_mean), np.concatenate(tta_std)
-        results["network_tta"] = parameter_scores(true, tta_mean, names, tta_std)
+        results["network_tta"] = parameter_scores(true, tta_mean, names, tta_std, box_ids=box_ids)
         _save(figures.parameter_figure(true, tta_mean, names, results["network_tta"], tta_std,
                                        title + ", D4-averaged"), output_dir, "fig6_params_tta.png")
     return results

@@ -59,7 +59,8 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
     global_batch = settings.batch_size * replicas
     all_train_ids = metadata.split_sim_ids(builder, "train")
     train_ids = training_subset(all_train_ids, settings.train_fraction)
-    train_examples = builder.info.splits["train"].num_examples * len(train_ids) // len(all_train_ids)
+    stored_examples = builder.info.splits["train"].num_examples * len(train_ids) // len(all_train_ids)
+    train_examples = settings.maps_per_epoch or stored_examples
     steps = max(1, math.ceil(train_examples / global_batch))
     backup_dir = layout.path(model_dir, layout.BACKUP_DIR)
     start_epoch = completed_epochs(backup_dir)
@@ -71,7 +72,8 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
     subset = train_ids if len(train_ids) < len(all_train_ids) else None
     remaining = range(start_epoch, settings.epochs)  # empty when a kill came during the export
     train_ds = make_dataset(split="train", augment="random", shuffle_buffer=settings.shuffle_buffer,
-                            seed=settings.seed, epochs=remaining, sim_ids=subset, **datasets) if remaining else None
+                            seed=settings.seed, epochs=remaining, sim_ids=subset,
+                            maps_per_pass=settings.maps_per_epoch, **datasets) if remaining else None
     val_ds = make_dataset(split="validation", augment="none", **datasets)
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if settings.mixed_precision else "float32")
@@ -91,7 +93,8 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
                     validation_data=val_ds, callbacks=callbacks, shuffle=False, verbose=verbose)
     seconds = time.perf_counter() - start
     keras.mixed_precision.set_global_policy("float32")  # the exported wrapper (normalisation) stays in float32
-    _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=train_examples,
+    _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=stored_examples,
+            maps_per_epoch=train_examples,
             fit_seconds=seconds, fit_epochs=len(remaining),
             instrument=instrument.describe() if instrument else settings.instrument.to_json())
     shutil.rmtree(backup_dir, ignore_errors=True)  # only now: a kill during the export resumes from the backup
@@ -163,7 +166,7 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
 
 
 def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_sims: int,
-            train_maps: int, fit_seconds: float, fit_epochs: int, instrument: dict) -> None:
+            train_maps: int, maps_per_epoch: int, fit_seconds: float, fit_epochs: int, instrument: dict) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
     # compile=False: the export holds what inference needs, not the optimizer's moments (twice the weights)
     network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True, compile=False)
@@ -172,6 +175,7 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
     layout.write_json(model_dir, layout.INFO_FILE, dict(
         model=settings.model, dataset=settings.dataset, input_shape=list(shape), base_filters=settings.base_filters,
         box_len=box_length, cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps,
+        maps_per_epoch=maps_per_epoch,
         fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts),
         parameter_names=list(norm.parameter_names), instrument=instrument,
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))

@@ -36,6 +36,7 @@ class TrainSettings:
     jit_compile: bool = False
     mixed_precision: bool = False
     train_fraction: float = 1.0  # train on this fraction of the training boxes (a learning curve)
+    maps_per_epoch: int = 0  # 0: every training map once per epoch; n: n maps drawn from all training boxes
     telescope: str = NO_TELESCOPE  # observe the 21 cm maps through this telescope (`deep21_tf.instrument`)
     obs_hours: float = 1000.0  # its total observing time, hours
 
@@ -58,6 +59,9 @@ class TrainSettings:
                 raise ValueError(f"--{name}={getattr(self, name)} is not allowed: use 0 <= {name} < 1")
         if not 0 < self.train_fraction <= 1:
             raise ValueError(f"--train_fraction={self.train_fraction} is not allowed: use 0 < train_fraction <= 1")
+        if self.maps_per_epoch < 0:
+            raise ValueError(f"--maps_per_epoch={self.maps_per_epoch} is not allowed: use 0 (every training map once "
+                             "per epoch) or a number of maps >= 1")
         if self.weight_decay < 0 or self.shuffle_buffer < 0 or self.seed < 0:
             raise ValueError("--weight_decay, --shuffle_buffer and --seed must be >= 0")
         self.instrument.validate()

@@ -1,0 +1,60 @@
+"""The summary-statistics baselines on the parameter suite's finished boxes (flags/params.flags), read straight
+from its HDF5 files: ridge and kernel ridge regression of the log10 parameters on each map's mean, std and
+log10 P(k) per redshift channel, split 70/15/15 by box (deep21_tf.data.splits), hyperparameters chosen on
+validation, scored on the test boxes with bootstrap intervals over boxes.
+
+    .venv/bin/python docs/parameters/summary_baseline.py SUITE_DIR OUTPUT.json
+"""
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+
+from deep21_tf.contracts import PARAMETER_NAMES
+from deep21_tf.data.splits import assign_splits
+from deep21_tf.evaluation.metrics import parameter_scores
+from deep21_tf.evaluation.parameter_baseline import (KERNEL_ALPHAS, KERNEL_LENGTH_SCALES, RIDGE_ALPHAS,
+                                                     map_features)
+from deep21_tf.simulation.storage import read_maps
+from deep21_tf.stats import fit_kernel_ridge, fit_ridge
+
+REDSHIFT_SETS = {"z10": (10.0,), "z15": (15.0,), "z20": (20.0,), "all_z": (10.0, 15.0, 20.0)}
+
+
+def load(paths, redshifts):
+    features, targets, boxes = [], [], []
+    for path in paths:
+        maps, _, _, attrs = read_maps(path, redshifts)
+        features.append(map_features(maps, float(attrs["box_len"])))
+        targets.append(np.tile([attrs[name] for name in PARAMETER_NAMES], (len(maps), 1)))
+        boxes += [str(attrs["sim_id"])] * len(maps)
+    return np.concatenate(features), np.concatenate(targets), np.array(boxes)
+
+
+def main(suite_dir, output):
+    paths = {os.path.basename(p)[:-3]: p for p in sorted(glob.glob(os.path.join(suite_dir, "sim_*.h5")))}
+    splits = assign_splits(paths)
+    result = {"suite_dir": os.path.abspath(suite_dir), "boxes": {s: len(ids) for s, ids in splits.items()}}
+    for name, redshifts in REDSHIFT_SETS.items():
+        data = {s: load([paths[i] for i in ids], redshifts) for s, ids in splits.items()}
+        (tx, ty, _), (vx, vy, _), (sx, sy, sb) = data["train"], data["validation"], data["test"]
+        scale = ty.std(axis=0)
+        candidates = {"ridge": [fit_ridge(tx, ty, a) for a in RIDGE_ALPHAS],
+                      "kernel_ridge": [fit_kernel_ridge(tx, ty, a, l) for a in KERNEL_ALPHAS
+                                       for l in KERNEL_LENGTH_SCALES]}
+        result[name] = {}
+        for kind, fits in candidates.items():
+            best = min(fits, key=lambda f: float(np.mean(((f.predict(vx) - vy) / scale) ** 2)))
+            scores = parameter_scores(sy, best.predict(sx), list(PARAMETER_NAMES), box_ids=sb)
+            scores["alpha"] = best.alpha
+            scores["length_scale"] = getattr(best, "length_scale", None)
+            result[name][kind] = scores
+            print(name, kind, "R2 per map", scores["r2_log10"], "per box", scores["per_box"]["r2_log10"])
+    with open(output, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
