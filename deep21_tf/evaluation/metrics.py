@@ -206,10 +206,10 @@ def _regression_scores(true: np.ndarray, pred: np.ndarray, names: Sequence[str],
         return np.sqrt(np.mean((pred[rows] - true[rows]) ** 2, axis=0))
 
     def r2(rows):
-        t, p = true[rows], pred[rows]
-        ss_tot = np.sum((t - t.mean(axis=0)) ** 2, axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(ss_tot > 0, 1 - np.sum((t - p) ** 2, axis=0) / ss_tot, np.nan)
+        try:
+            return r2_score(true[rows], pred[rows])[0]
+        except ValueError:  # a resample of one box: the true values do not vary
+            return np.full(true.shape[1], np.nan)
 
     def correlation(rows):
         return pearson_r2(true[rows], pred[rows]) if len(rows) >= 2 else np.full(true.shape[1], np.nan)
