@@ -66,10 +66,8 @@ class DensityScores:
         self._spectra = {"true": [], "pred": [], "cross": []}
         self._pdfs = {"true": [], "pred": []}
         self.k = self._pdf_x = None
-        self._squared_error = 0.0
         self._std_sum = 0.0
         self._std_count = 0
-        self._pixels = 0
         self._box_ids: list = []
         self._squared_error_per_map: list = []
 
@@ -82,8 +80,6 @@ class DensityScores:
         """Add maps (N, H, W) of true and predicted δ; `std`: an optional per-pixel uncertainty of `pred` (δ);
         `box_ids` (N,): each map's simulation, for intervals over boxes (given with every batch or never)."""
         self._box_ids.extend(box_ids if box_ids is not None else [None] * len(true))
-        self._squared_error_per_map.append(np.mean((np.asarray(pred, np.float64) - np.asarray(true, np.float64)) ** 2,
-                                                   axis=(1, 2)))
         self.k, p_true = power_spectrum(true, self.box_length)
         _, p_pred = power_spectrum(pred, self.box_length)
         _, p_cross = power_spectrum(pred, self.box_length, other=true)
@@ -93,8 +89,7 @@ class DensityScores:
             self._pdf_x, density = pdf(maps, reference=true)  # both in the true map's units: amplitude counts
             self._pdfs[name].append(density)
         difference = np.asarray(pred, np.float64) - np.asarray(true, np.float64)
-        self._squared_error += float(np.sum(difference ** 2))
-        self._pixels += difference.size
+        self._squared_error_per_map.append(np.mean(difference ** 2, axis=(1, 2)))
         if std is not None:
             self._std_sum += float(np.sum(std))
             self._std_count += np.size(std)
@@ -125,7 +120,7 @@ class DensityScores:
             mean, std = mean_and_std(values)
             result[f"pdf_{name}_mean"], result[f"pdf_{name}_std"] = _listed(mean), _listed(std)
         result["pdf_distance"] = pdf_distance(pdf_pred, pdf_true, self._pdf_x)
-        result["mse_delta^2"] = self._squared_error / self._pixels
+        result["mse_delta^2"] = float(np.concatenate(self._squared_error_per_map).mean())  # maps of equal size
         if all(box is not None for box in self._box_ids):
             result["num_boxes"] = len(set(self._box_ids))
             result["interval_68"] = self._intervals(per_map)
