@@ -53,6 +53,7 @@ setup(
         "powerbox>=1.0",
         "tf-keras-vis>=0.8.7",
         "tools21cm>=2.4.3",
+        "astropy>=6.0",  # FITS images and the cosmology (also a 21cmFAST dependency)
     ],
     extras_require={"dev": ["pytest>=8.0", "pytest-timeout>=2.3", "dill>=0.3.8"]},
     entry_points={
