@@ -22,7 +22,7 @@ import time
 
 from peak_memory import peak_rss_mib  # noqa: E402  (bench/ is on sys.path)
 
-PEAK_GFLOPS = 294.0  # fp32 peak of the 2-core AVX-512 development CPU (2 cores x 2 FMA units x 16 lanes x 2 x 2.3 GHz)
+PEAK_GFLOPS = 294.0  # fp32 peak of the development CPU (BUILD_NOTES.md, "Figures measured on this 2-core machine")
 BATCH = 30
 MODES = ("fp32", "xla", "bf16", "bf16xla", "dp", "fit", "dpfit")
 

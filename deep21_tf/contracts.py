@@ -1,7 +1,7 @@
 """The project's shared vocabulary, importable without TensorFlow: one home for every rule several stages obey.
 
 Parameters, dataset configs and their redshifts, model kinds and what each predicts, the map-size rule of the
-U-Net, the k bands of the headline scores, the split fractions and the batch size of inference.
+U-Net, the k bands of the headline scores and the batch size of inference (the split fractions: `data.splits`).
 """
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ DATASET_REDSHIFTS: Dict[str, Tuple[float, ...]] = {
     "z20": (20.0,),
     "all_z": (10.0, 15.0, 20.0),
 }
+#: The config names (the builder's configs, the choices of --dataset) and the default one.
+DATASET_CONFIGS = tuple(DATASET_REDSHIFTS)
+DEFAULT_DATASET = "z15"
 #: The TFDS dataset: its registered name, the version its builder writes (DATA_DIR/hi21cm/CONFIG/VERSION/) and the
 #: module whose import registers the builder (`tfds build hi21cm --imports=MODULE` builds from an installed package).
 DATASET_NAME = "hi21cm"

@@ -30,7 +30,7 @@ from deep21_tf.data.normalization import Normalization
 from deep21_tf.figures import figure_to_png, prediction_panels
 from deep21_tf.fits_image import FITS_SUFFIXES, FitsError, is_fits, read_fits_image, write_fits_like
 from deep21_tf.instrument.settings import InstrumentSettings
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 from deep21_tf.util.atomic import atomic_path
 from deep21_tf.util.paths import SHIPPED_UNET_DIR
 
@@ -67,12 +67,12 @@ class InputError(ValueError):
 def read_model_dir(model_dir: str) -> Tuple[dict, Normalization]:
     """model_info.json and the normalisation of `model_dir`, after checking it holds a trained network."""
     try:
-        info = layout.read_json(model_dir, layout.INFO_FILE)
-        norm = Normalization.from_dict(layout.read_json(model_dir, layout.NORMALIZATION_FILE))
+        info = run_files.read(model_dir, run_files.INFO_FILE)
+        norm = Normalization.from_dict(run_files.read(model_dir, run_files.NORMALIZATION_FILE))
     except FileNotFoundError as error:
         raise InputError(f"--model_dir: {error}; train one with deep21-train") from None
-    if not os.path.isfile(layout.path(model_dir, layout.EXPORTED_FILE)):
-        raise InputError(f"--model_dir={model_dir} holds no trained model ({layout.EXPORTED_FILE} is missing)")
+    if not os.path.isfile(run_files.path(model_dir, run_files.EXPORTED_FILE)):
+        raise InputError(f"--model_dir={model_dir} holds no trained model ({run_files.EXPORTED_FILE} is missing)")
     return info, norm
 
 

@@ -23,8 +23,8 @@ from deep21_tf.data import open_builder
 from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.data import physical_batches, split_size
 from deep21_tf.figures import salient_pixels, saliency_figure, save_figure
+from deep21_tf.saliency_files import SALIENCY_FILE, SALIENCY_SUBDIR
 from deep21_tf.training.trained_model import TrainedModel
-from deep21_tf.driver.layout import SALIENCY_FILE, SALIENCY_SUBDIR
 from deep21_tf.util.atomic import atomic_path
 
 

@@ -10,7 +10,7 @@ from astropy.io import fits
 from deep21_tf.data.normalization import Normalization
 from deep21_tf.fits_image import FitsError, read_fits_image, write_fits_like
 from deep21_tf.predict import run_prediction
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 from deep21_tf.util.paths import SHIPPED_UNET_DIR
 from tests.conftest import run_cli
 
@@ -88,7 +88,7 @@ def test_an_image_without_pixel_scale_or_redshift_is_refused(tmp_path):
 
 def shipped_like_maps(rng) -> np.ndarray:
     """Maps (64, 64) in K with the shipped U-Net's training mean and spread (in mK)."""
-    norm = Normalization.from_dict(layout.read_json(SHIPPED_UNET_DIR, layout.NORMALIZATION_FILE))
+    norm = Normalization.from_dict(run_files.read(SHIPPED_UNET_DIR, run_files.NORMALIZATION_FILE))
     return (norm.map_21cm_mean[0] + norm.map_21cm_std[0] * rng.normal(size=(64, 64))) / 1000.0
 
 

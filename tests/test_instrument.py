@@ -20,7 +20,7 @@ from deep21_tf.instrument.model import build_instrument, instrument_for_dataset
 from deep21_tf.instrument.observe import observe
 from deep21_tf.instrument.settings import TELESCOPE_CHOICES, InstrumentSettings
 from deep21_tf.stats import WienerFilter
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 from tests.conftest import TINY_TRAINING, run_cli, session_dir
 
 Z, N, BOX, SLAB = 15.0, 32, 48.0, 6.0
@@ -213,11 +213,11 @@ def test_training_for_ska_low_aa4_at_1000_hours_end_to_end(tiny_data_dir, tmp_pa
     training = [arg for arg in TINY_TRAINING if not arg.startswith("--epochs")]
     run_cli("deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *training,
             "--epochs=1", "--monitor_maps=2", "--telescope=ska_low_aa4", "--obs_hours=1000")
-    info = layout.read_json(model_dir, layout.INFO_FILE)
+    info = run_files.read(model_dir, run_files.INFO_FILE)
     instrument = info["instrument"]
     assert instrument["telescope"] == "ska_low_aa4" and instrument["obs_hours"] == 1000.0
-    assert layout.read_json(model_dir, layout.FLAGS_FILE)["telescope"] == "ska_low_aa4"
-    norm = layout.read_json(model_dir, layout.NORMALIZATION_FILE)
+    assert run_files.read(model_dir, run_files.FLAGS_FILE)["telescope"] == "ska_low_aa4"
+    norm = run_files.read(model_dir, run_files.NORMALIZATION_FILE)
     clean = load_normalization(tiny_data_dir, "z15")
     noise = instrument["channels"][0]["pixel_noise_mk"]
     assert norm["map_21cm_mean"] == [0.0]

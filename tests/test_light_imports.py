@@ -15,7 +15,9 @@ CHECK = "import sys, {module}; print(sorted(m for m in ('tensorflow', 'keras') i
                                     "deep21_tf.simulation.config", "deep21_tf.contracts", "deep21_tf.figures",
                                     "deep21_tf.driver.stages", "deep21_tf.apps.pipeline", "deep21_tf.predict",
                                     "deep21_tf.data", "deep21_tf.models", "deep21_tf.instrument.model",
-                                    "deep21_tf.fits_image", "deep21_tf.simulation.wedge"])
+                                    "deep21_tf.fits_image", "deep21_tf.simulation.wedge",
+                                    "deep21_tf.evaluation.files", "deep21_tf.saliency_files",
+                                    "deep21_tf.training.run_files", "deep21_tf.util.json_file"])
 def test_module_imports_without_tensorflow(module):
     result = subprocess.run([sys.executable, "-c", CHECK.format(module=module)], capture_output=True, text=True,
                             cwd=REPO, timeout=120)

@@ -12,7 +12,7 @@ import pytest
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.data.normalization import Normalization
 from deep21_tf.predict import SHIPPED_UNET_NAME, input_warnings, run_prediction
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 from deep21_tf.util.paths import SHIPPED_UNET_DIR
 from tests.conftest import run_cli
 
@@ -20,7 +20,7 @@ PREDICT = "deep21_tf.apps.predict"
 
 
 def exported_prediction(model_dir: str, maps_mK: np.ndarray) -> np.ndarray:
-    exported = keras.saving.load_model(layout.path(model_dir, layout.EXPORTED_FILE), safe_mode=True)
+    exported = keras.saving.load_model(run_files.path(model_dir, run_files.EXPORTED_FILE), safe_mode=True)
     return exported.predict(maps_mK[..., np.newaxis], verbose=0)
 
 
@@ -128,7 +128,7 @@ def test_a_map_over_twice_the_training_side_gets_a_warning():
 
 
 def test_the_summary_names_the_shipped_model_and_its_training_geometry(tmp_path):
-    norm = Normalization.from_dict(layout.read_json(SHIPPED_UNET_DIR, layout.NORMALIZATION_FILE))
+    norm = Normalization.from_dict(run_files.read(SHIPPED_UNET_DIR, run_files.NORMALIZATION_FILE))
     rng = np.random.default_rng(0)
     # the paper's convention: 4-cell sums, 4x the averaged fluctuations around the training mean
     summed = norm.map_21cm_mean[0] + 4 * norm.map_21cm_std[0] * rng.normal(size=(64, 64))
@@ -222,8 +222,8 @@ def test_bad_model_dir_or_model_mismatch_fails_in_one_line(case, trained_unet_di
     elif case == "no network":
         model_dir, expected = tmp_path / "copy", "exported.keras is missing"
         model_dir.mkdir()
-        for name in (layout.INFO_FILE, layout.NORMALIZATION_FILE):
-            (model_dir / name).write_text(open(layout.path(trained_unet_dir, name), encoding="utf-8").read())
+        for name in (run_files.INFO_FILE, run_files.NORMALIZATION_FILE):
+            (model_dir / name).write_text(open(run_files.path(trained_unet_dir, name), encoding="utf-8").read())
     elif case == "astro output suffix":
         np.save(maps, np.full((32, 32), -100.0, np.float32))
         output, expected = tmp_path / "params.npy", "give a path ending in .json"

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 from deep21_tf.util.paths import REPO_DIR, SHIPPED_UNET_DIR
 from deep21_tf.util.text import format_number
 from tests.conftest import run_cli
@@ -23,7 +23,7 @@ REPRODUCTION_METRICS = os.path.join(REPO_DIR, "docs", "reproduction", "unet_metr
 
 
 def test_the_shipped_model_loads_safely_and_holds_inference_weights_only():
-    path = layout.path(SHIPPED_UNET_DIR, layout.EXPORTED_FILE)
+    path = run_files.path(SHIPPED_UNET_DIR, run_files.EXPORTED_FILE)
     assert os.path.getsize(path) <= MAX_MODEL_MB * 1e6
     model = keras.saving.load_model(path, safe_mode=True)
     assert model.input_shape == (None, 64, 64, 1) and model.output_shape == (None, 64, 64, 1)
@@ -32,13 +32,13 @@ def test_the_shipped_model_loads_safely_and_holds_inference_weights_only():
         names = []
         weights.visit(names.append)
     assert not [name for name in names if "optimizer" in name]
-    info = layout.read_json(SHIPPED_UNET_DIR, layout.INFO_FILE)
+    info = run_files.read(SHIPPED_UNET_DIR, run_files.INFO_FILE)
     assert info["model"] == "unet" and info["redshifts"] == [15.0] and info["cell_size"] == 1.5
 
 
 @pytest.mark.slow
 def test_predict_without_model_dir_uses_the_shipped_model_on_a_64_map(tmp_path):
-    norm = layout.read_json(SHIPPED_UNET_DIR, layout.NORMALIZATION_FILE)
+    norm = run_files.read(SHIPPED_UNET_DIR, run_files.NORMALIZATION_FILE)
     rng = np.random.default_rng(0)
     sky = rng.normal(norm["map_21cm_mean"][0], norm["map_21cm_std"][0], (64, 64)).astype(np.float32)
     np.save(tmp_path / "sky.npy", sky)
@@ -46,7 +46,7 @@ def test_predict_without_model_dir_uses_the_shipped_model_on_a_64_map(tmp_path):
     assert "no --model_dir: using the shipped z = 15 U-Net" in result.stderr
     delta = np.load(tmp_path / "d.npy")
     assert delta.shape == (64, 64) and np.all(np.isfinite(delta))
-    exported = keras.saving.load_model(layout.path(SHIPPED_UNET_DIR, layout.EXPORTED_FILE), safe_mode=True)
+    exported = keras.saving.load_model(run_files.path(SHIPPED_UNET_DIR, run_files.EXPORTED_FILE), safe_mode=True)
     np.testing.assert_allclose(delta, exported.predict(sky[None, ..., None], verbose=0)[0, ..., 0], rtol=1e-4,
                                atol=1e-5)
 

@@ -18,7 +18,7 @@ import pytest
 import tensorflow as tf
 
 from deep21_tf.data import load_normalization, make_dataset
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 from deep21_tf.training.resume import STATE_FILE
 from deep21_tf.training.strategy import make_strategy
 from tests.conftest import REPO, TINY_TRAINING, run_cli
@@ -42,7 +42,7 @@ def unet_dir(tiny_data_dir, tmp_path_factory) -> str:
 
 
 def history(model_dir: str) -> list:
-    with open(layout.path(model_dir, layout.HISTORY_FILE), encoding="utf-8") as handle:
+    with open(run_files.path(model_dir, run_files.HISTORY_FILE), encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -50,26 +50,26 @@ def test_training_lowers_the_loss_and_writes_every_artefact(unet_dir):
     rows = history(unet_dir)
     assert [int(row["epoch"]) for row in rows] == [0, 1, 2]
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
-    for name in (layout.FLAGS_FILE, layout.INFO_FILE, layout.NORMALIZATION_FILE, layout.NETWORK_FILE,
-                 layout.EXPORTED_FILE):
-        assert os.path.isfile(layout.path(unet_dir, name)), name
-    assert not os.path.exists(layout.path(unet_dir, layout.BACKUP_DIR))
-    info = layout.read_json(unet_dir, layout.INFO_FILE)
+    for name in (run_files.FLAGS_FILE, run_files.INFO_FILE, run_files.NORMALIZATION_FILE, run_files.NETWORK_FILE,
+                 run_files.EXPORTED_FILE):
+        assert os.path.isfile(run_files.path(unet_dir, name)), name
+    assert not os.path.exists(run_files.path(unet_dir, run_files.BACKUP_DIR))
+    info = run_files.read(unet_dir, run_files.INFO_FILE)
     assert info["model"] == "unet" and info["input_shape"] == [32, 32, 1] and info["box_len"] == 48.0
-    assert layout.read_json(unet_dir, layout.FLAGS_FILE)["base_filters"] == 4
+    assert run_files.read(unet_dir, run_files.FLAGS_FILE)["base_filters"] == 4
 
 
 def test_selection_follows_the_validation_mse_without_the_l2_penalty(unet_dir):
     rows = history(unet_dir)
     assert all(float(row["val_mse"]) < float(row["val_loss"]) for row in rows)  # val_loss adds the penalty
     best = min(range(len(rows)), key=lambda i: float(rows[i]["val_mse"]))
-    network = keras.saving.load_model(layout.path(unet_dir, layout.NETWORK_FILE), safe_mode=True)
+    network = keras.saving.load_model(run_files.path(unet_dir, run_files.NETWORK_FILE), safe_mode=True)
     assert network.optimizer.epsilon == 1e-8  # PyTorch's Adam ε
     assert int(network.optimizer.iterations) == (best + 1) * 4  # the best epoch's network (16 maps, batch 4)
 
 
 def test_the_exported_model_holds_inference_weights_only(unet_dir):
-    with zipfile.ZipFile(layout.path(unet_dir, layout.EXPORTED_FILE)) as archive, \
+    with zipfile.ZipFile(run_files.path(unet_dir, run_files.EXPORTED_FILE)) as archive, \
             archive.open("model.weights.h5") as stored, h5py.File(io.BytesIO(stored.read()), "r") as weights:
         names = []
         weights.visit(names.append)
@@ -93,7 +93,7 @@ def read_events(log_dir: str) -> dict:
 
 
 def test_tensorboard_has_losses_learning_rate_spectra_and_image_panels(unet_dir):
-    logs = layout.path(unet_dir, layout.LOG_DIR)
+    logs = run_files.path(unet_dir, run_files.LOG_DIR)
     train = read_events(os.path.join(logs, "train"))
     assert len(train["epoch_loss"]) == 3 and len(train["epoch_learning_rate"]) == 3
     validation = read_events(os.path.join(logs, "validation"))
@@ -108,8 +108,8 @@ def test_tensorboard_has_losses_learning_rate_spectra_and_image_panels(unet_dir)
 
 
 def test_exported_model_takes_mK_and_reproduces_the_network(unet_dir, tiny_data_dir):
-    exported = keras.saving.load_model(layout.path(unet_dir, layout.EXPORTED_FILE), safe_mode=True)
-    network = keras.saving.load_model(layout.path(unet_dir, layout.NETWORK_FILE), safe_mode=True)
+    exported = keras.saving.load_model(run_files.path(unet_dir, run_files.EXPORTED_FILE), safe_mode=True)
+    network = keras.saving.load_model(run_files.path(unet_dir, run_files.NETWORK_FILE), safe_mode=True)
     norm = load_normalization(tiny_data_dir, "z15")
     inputs, _ = next(iter(make_dataset(tiny_data_dir, "z15", "test", batch_size=4)))
     maps_mK = norm.denormalize("map_21cm", np.asarray(inputs))
@@ -118,7 +118,7 @@ def test_exported_model_takes_mK_and_reproduces_the_network(unet_dir, tiny_data_
 
 
 def encoder_weights(model_dir: str) -> list:
-    network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True)
+    network = keras.saving.load_model(run_files.path(model_dir, run_files.NETWORK_FILE), safe_mode=True)
     return [np.asarray(w) for w in network.get_layer("encoder").weights]
 
 
@@ -131,7 +131,7 @@ def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_di
     pairs = list(zip(encoder_weights(unet_dir), encoder_weights(str(model_dir))))
     assert len(pairs) == 36
     assert all(np.array_equal(a, b) for a, b in pairs) == same
-    exported = keras.saving.load_model(layout.path(str(model_dir), layout.EXPORTED_FILE), safe_mode=True)
+    exported = keras.saving.load_model(run_files.path(str(model_dir), run_files.EXPORTED_FILE), safe_mode=True)
     assert exported.output_shape == (None, 3)
 
 
@@ -152,21 +152,21 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tiny_data_dir, tmp_p
     assert json.loads(result.stdout.strip().splitlines()[-1])["steps_per_epoch"] == 3  # 4 + 4 + 2 maps
     command = [sys.executable, "-m", "deep21_tf.apps.train", *train_args(tiny_data_dir, killed, *budget)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state = killed / layout.BACKUP_DIR / STATE_FILE
+    state = killed / run_files.BACKUP_DIR / STATE_FILE
     deadline = time.time() + 300
     while time.time() < deadline and not (state.exists() and json.loads(state.read_text())["epoch"] >= 2):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)  # the run is now inside epoch 3 (or writing its backup): mid-epoch
     process.wait()
-    assert not layout.is_finished(str(killed))
+    assert not run_files.is_finished(str(killed))
     run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, killed, *budget))
     resumed_rows, straight_rows = history(str(killed)), history(str(straight))
     assert [int(row["epoch"]) for row in resumed_rows] == [0, 1, 2, 3, 4]  # no epoch logged twice
     for a, b in zip(straight_rows, resumed_rows):  # every epoch, the last one's val_loss = the final weights
         for column in ("loss", "val_loss", "learning_rate"):
             np.testing.assert_allclose(float(b[column]), float(a[column]), rtol=1e-5, err_msg=column)
-    a = keras.saving.load_model(layout.path(str(straight), layout.EXPORTED_FILE), safe_mode=True)
-    b = keras.saving.load_model(layout.path(str(killed), layout.EXPORTED_FILE), safe_mode=True)
+    a = keras.saving.load_model(run_files.path(str(straight), run_files.EXPORTED_FILE), safe_mode=True)
+    b = keras.saving.load_model(run_files.path(str(killed), run_files.EXPORTED_FILE), safe_mode=True)
     for wa, wb in zip(a.weights, b.weights):
         np.testing.assert_allclose(np.asarray(wa), np.asarray(wb), rtol=1e-5, atol=1e-6)
 
@@ -177,13 +177,13 @@ def killed_then_resumed(args: list, model_dir, after_epoch: int) -> dict:
     again to resume it; return the resumed run's summary."""
     process = subprocess.Popen([sys.executable, "-m", "deep21_tf.apps.train", *args], cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state = model_dir / layout.BACKUP_DIR / STATE_FILE
+    state = model_dir / run_files.BACKUP_DIR / STATE_FILE
     deadline = time.time() + 300
     while time.time() < deadline and not (state.exists() and json.loads(state.read_text())["epoch"] >= after_epoch):
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert not layout.is_finished(str(model_dir))
+    assert not run_files.is_finished(str(model_dir))
     return json.loads(run_cli("deep21_tf.apps.train", *args).stdout.strip().splitlines()[-1])
 
 
@@ -195,8 +195,8 @@ def test_astronet_killed_mid_epoch_resumes_with_the_same_dropout_masks(trained_a
     assert summary["resumed_from_epoch"] == 1  # epoch 2 was trained after the restore
     # every column of every epoch, to the last digit: epoch 2's training loss depends on its dropout masks
     assert history(str(killed)) == history(trained_astro_dir)
-    a = keras.saving.load_model(layout.path(trained_astro_dir, layout.EXPORTED_FILE), safe_mode=True)
-    b = keras.saving.load_model(layout.path(str(killed), layout.EXPORTED_FILE), safe_mode=True)
+    a = keras.saving.load_model(run_files.path(trained_astro_dir, run_files.EXPORTED_FILE), safe_mode=True)
+    b = keras.saving.load_model(run_files.path(str(killed), run_files.EXPORTED_FILE), safe_mode=True)
     assert [w.path for w in a.weights] == [w.path for w in b.weights]
     assert max(float(np.abs(np.asarray(wa) - np.asarray(wb)).max()) for wa, wb in zip(a.weights, b.weights)) == 0
 
@@ -219,9 +219,9 @@ def test_train_fraction_trains_on_a_subset_of_the_training_simulations(tiny_data
                                                          "--train_fraction=0.5", "--monitor_maps=3"))
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["train_simulations"] == 1 and summary["steps_per_epoch"] == 2  # 8 maps of 1 box, batch 4
-    info = layout.read_json(str(model_dir), layout.INFO_FILE)
+    info = run_files.read(str(model_dir), run_files.INFO_FILE)
     assert info["train_simulations"] == 1 and info["train_maps"] == 8
-    panels = [tag for tag in read_events(layout.path(str(model_dir), layout.LOG_DIR)) if tag.startswith("validation_map")]
+    panels = [tag for tag in read_events(run_files.path(str(model_dir), run_files.LOG_DIR)) if tag.startswith("validation_map")]
     assert sorted(panels) == ["validation_map_0", "validation_map_1", "validation_map_2"]  # --monitor_maps=3
     bad = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "bad", "--train_fraction=0"),
                   check=False)
@@ -236,12 +236,12 @@ def test_a_finished_run_is_not_overwritten_without_overwrite(unet_dir, tiny_data
 def test_mixed_bfloat16_training_computes_in_bfloat16_and_exports_float32(tiny_data_dir, tmp_path):
     model_dir = tmp_path / "bf16"
     run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=2", "--mixed_precision"))
-    network = keras.saving.load_model(layout.path(str(model_dir), layout.NETWORK_FILE), safe_mode=True)
+    network = keras.saving.load_model(run_files.path(str(model_dir), run_files.NETWORK_FILE), safe_mode=True)
     assert network.get_layer("encoder").get_layer("enc1_unit1_conv").compute_dtype == "bfloat16"
     assert network.get_layer("final_conv").compute_dtype == "float32"
     rows = history(str(model_dir))
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
-    exported = keras.saving.load_model(layout.path(str(model_dir), layout.EXPORTED_FILE), safe_mode=True)
+    exported = keras.saving.load_model(run_files.path(str(model_dir), run_files.EXPORTED_FILE), safe_mode=True)
     maps = np.random.default_rng(0).normal(-20.0, 5.0, (2, 32, 32, 1)).astype("float32")
     predicted = exported.predict(maps, verbose=0)
     assert predicted.dtype == np.float32 and np.all(np.isfinite(predicted))

@@ -1,9 +1,12 @@
-"""Helpers shared by the absl apps: clear failure messages and float-list flags."""
+"""Helpers shared by the absl apps: the one error entry point (`run_work`), the flags several apps share, clear
+failure messages and float-list flags."""
 from __future__ import annotations
 
 import json
 import sys
-from typing import Callable, List, NoReturn, Optional, Sequence
+from typing import Callable, List, NoReturn, Optional, Sequence, Tuple, Type
+
+from absl import flags
 
 
 #: Warnings a library gives about its own internals (TFDS' partial decoding reads its deprecated `.dtype`).
@@ -52,11 +55,25 @@ def check_choices(flag_name: str, values: Sequence[str], allowed: Sequence[str],
                          f"{'at least ' + str(least) + ' of ' if least > 1 else ''}{', '.join(allowed)}")
 
 
+def define_model_split_flags(model_help: str, outputs: str, default_output: str) -> None:
+    """--model_dir and --data_dir (both required), --split and --output_dir: the flags of the apps that read one
+    trained model and one split of its dataset (deep21-evaluate, deep21-saliency). `outputs` names what lands in
+    --output_dir, `default_output` its default folder."""
+    flags.DEFINE_string("model_dir", None, model_help)
+    flags.DEFINE_string("data_dir", None, "TFDS data dir holding the model's dataset (`tfds build datasets/hi21cm`).")
+    flags.DEFINE_string("split", "test", "Dataset split (test, validation, train, or a TFDS slice such as test[:10]).")
+    flags.DEFINE_string("output_dir", None, f"Where {outputs} go (default {default_output}).")
+    flags.mark_flags_as_required(["model_dir", "data_dir"])
+
+
 def run_work(program: str, argv: Sequence[str], work: Callable[[], Optional[dict]],
-             report: Callable[[dict], str] = json.dumps, start_tensorflow: bool = True) -> int:
-    """The body of an app's main: refuse stray arguments, quieten library logs and TensorFlow's start, run `work`,
-    turn a ValueError or OSError into a one-line error (exit 2) and print `report(result)` on success.
-    `start_tensorflow=False`: the work starts TensorFlow itself, late (with `start_tensorflow_quietly`), or never."""
+             report: Callable[[dict], str] = json.dumps, start_tensorflow: bool = True,
+             errors: Tuple[Type[Exception], ...] = (ValueError, OSError),
+             exit_status: Callable[[object], int] = lambda result: 0) -> int:
+    """The body of every app's main: refuse stray arguments, quieten library logs and TensorFlow's start, run `work`,
+    turn one of `errors` into a one-line error (exit 2), print `report(result)` on success and return
+    `exit_status(result)`. `start_tensorflow=False`: the work starts TensorFlow itself, late (with
+    `start_tensorflow_quietly`), or never."""
     if len(argv) > 1:
         fail(program, f"unexpected arguments {list(argv[1:])}")
     quiet_libraries()
@@ -66,8 +83,8 @@ def run_work(program: str, argv: Sequence[str], work: Callable[[], Optional[dict
         start_tensorflow_quietly()
     try:
         result = work()
-    except (ValueError, OSError) as error:
+    except errors as error:
         fail(program, str(error))
     if result is not None:
         print(report(result))
-    return 0
+    return exit_status(result)

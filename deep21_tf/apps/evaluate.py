@@ -16,22 +16,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import run_work  # noqa: E402
+from deep21_tf.apps.common import define_model_split_flags, run_work  # noqa: E402
 from deep21_tf.contracts import INFERENCE_BATCH_SIZE  # noqa: E402
 from deep21_tf.simulation.config import FAST_PHYSICS_NOTE  # noqa: E402
 from deep21_tf.util.text import format_number  # noqa: E402
 
 PROGRAM = "deep21-evaluate"
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model_dir", None, "Model dir written by deep21-train (U-Net or AstroNet).")
-flags.DEFINE_string("data_dir", None, "TFDS data dir holding the model's dataset (`tfds build datasets/hi21cm`).")
-flags.DEFINE_string("split", "test", "Dataset split to score (test, validation, train, or a TFDS slice).")
-flags.DEFINE_string("output_dir", None, "Where metrics.json and the figures go (default MODEL_DIR/evaluation).")
+define_model_split_flags("Model dir written by deep21-train (U-Net or AstroNet).", "metrics.json and the figures",
+                         "MODEL_DIR/evaluation")
 flags.DEFINE_bool("tta", False, "Also score the D4 test-time average (8 symmetric copies of each map).")
 flags.DEFINE_integer("max_maps", None, "Score at most this many maps (default: the whole split).", lower_bound=1)
 flags.DEFINE_integer("batch_size", INFERENCE_BATCH_SIZE, "Maps per prediction batch.", lower_bound=1)
 flags.DEFINE_bool("progress", True, "Show progress bars.")
-flags.mark_flags_as_required(["model_dir", "data_dir"])
 
 
 def headline(metrics: dict) -> str:

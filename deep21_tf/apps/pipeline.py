@@ -15,10 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import check_choices, fail, parse_floats  # noqa: E402
+from deep21_tf.apps.common import check_choices, fail, parse_floats, run_work  # noqa: E402
 from deep21_tf.apps.presets import expand_presets, flagfile  # noqa: E402
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags  # noqa: E402
-from deep21_tf.contracts import DATASET_REDSHIFTS, TRANSFER_ENCODERS, redshift_datasets  # noqa: E402
+from deep21_tf.contracts import DATASET_CONFIGS, DEFAULT_DATASET, TRANSFER_ENCODERS, redshift_datasets  # noqa: E402
 from deep21_tf.driver.stages import PipelineSettings, run_pipeline  # noqa: E402
 
 PROGRAM = "deep21-pipeline"
@@ -46,32 +46,25 @@ HELP = {
 define_settings_flags(PipelineSettings, HELP, defaults={"run_dir": "runs/demo"}, skip=["datasets"])
 flags.DEFINE_string("preset", None, "A shipped preset read as a flagfile, found wherever the package is installed: "
                     "demo, repro_pipeline or paper_pipeline; later flags override it.")
-flags.DEFINE_string("dataset", "z15", f"Dataset config (redshift): {', '.join(DATASET_REDSHIFTS)}.")
+flags.DEFINE_enum("dataset", DEFAULT_DATASET, DATASET_CONFIGS, "Dataset config (redshifts as channels).")
 flags.DEFINE_list("redshifts", [], "The paper's redshift study instead of --dataset: a U-Net, AstroNets and saliency "
                   "per redshift (of 10, 15, 20; models in RUN_DIR/z10, …), then a comparison (redshift_*.png).")
 
 
 def main(argv):
-    if len(argv) > 1:
-        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
-    try:
+    def work():
         for name in ("simulate_flagfile", "train_flagfile"):
             flagfile(name, FLAGS[name].value)
         check_choices("astro_encoders", FLAGS.astro_encoders, TRANSFER_ENCODERS)
-        check_choices("dataset", [FLAGS.dataset], list(DATASET_REDSHIFTS))
         redshifts = parse_floats("redshifts", FLAGS.redshifts)
         datasets = redshift_datasets(redshifts) if redshifts else (FLAGS.dataset,)
         settings = settings_from_flags(PipelineSettings, FLAGS, skip=["datasets"], datasets=datasets)
-    except ValueError as error:
-        fail(PROGRAM, str(error))
-    if any(not 0 < f < 1 for f in settings.learning_curve):
-        fail(PROGRAM, f"--learning_curve={','.join(FLAGS.learning_curve)}: use fractions 0 < f < 1 (the full "
-                      "training split is the U-Net of the run)")
-    try:
+        if any(not 0 < f < 1 for f in settings.learning_curve):
+            raise ValueError(f"--learning_curve={','.join(FLAGS.learning_curve)}: use fractions 0 < f < 1 (the full "
+                             "training split is the U-Net of the run)")
         run_pipeline(settings)
-    except (RuntimeError, ValueError) as error:
-        fail(PROGRAM, str(error))
-    return 0
+
+    return run_work(PROGRAM, argv, work, start_tensorflow=False, errors=(RuntimeError, ValueError, OSError))
 
 
 def parse_flags(argv):

@@ -14,18 +14,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from deep21_tf.apps.common import run_work  # noqa: E402
+from deep21_tf.apps.common import define_model_split_flags, run_work  # noqa: E402
 
 PROGRAM = "deep21-saliency"
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model_dir", None, "Model dir of a trained AstroNet (deep21-train --model=astro).")
-flags.DEFINE_string("data_dir", None, "TFDS data dir holding the model's dataset.")
-flags.DEFINE_string("split", "test", "Dataset split the maps come from.")
+define_model_split_flags("Model dir of a trained AstroNet (deep21-train --model=astro).",
+                         "saliency.npz and the figures", "MODEL_DIR/saliency")
 flags.DEFINE_integer("num_maps", 4, "Number of maps (the first ones of the split).", lower_bound=1)
 flags.DEFINE_float("threshold", 5.0, "Salient pixels: saliency above this many times the map's mean.",
                    lower_bound=0.0)
-flags.DEFINE_string("output_dir", None, "Where saliency.npz and the figures go (default MODEL_DIR/saliency).")
-flags.mark_flags_as_required(["model_dir", "data_dir"])
 
 
 def main(argv):

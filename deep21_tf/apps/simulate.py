@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from absl import app, flags
 
-from deep21_tf.apps.common import fail
+from deep21_tf.apps.common import run_work
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags
 from deep21_tf.contracts import SIZE_MULTIPLE
-from deep21_tf.simulation.config import DEFAULT_RANGES, FAST_PHYSICS_NOTE, ConfigError, SuiteConfig
+from deep21_tf.simulation.config import DEFAULT_RANGES, FAST_PHYSICS_NOTE, SuiteConfig
 from deep21_tf.simulation.physics import FAST_PHYSICS_OPTIONS
 
 PROGRAM = "deep21-simulate"
@@ -54,31 +54,35 @@ def config_from_flags() -> SuiteConfig:
 
 
 def main(argv):
-    if len(argv) > 1:
-        fail(PROGRAM, f"unexpected arguments {argv[1:]}")
-    try:
+    def work():
         config = config_from_flags()
-        if FLAGS.runner == "beam":
-            from deep21_tf.simulation.beam_runner import run_suite_beam
+        try:
+            if FLAGS.runner == "beam":
+                from deep21_tf.simulation.beam_runner import run_suite_beam
 
-            summary = run_suite_beam(FLAGS.suite_dir, config, FLAGS.threads_per_sim, FLAGS.beam_pipeline_options)
-        else:
-            from deep21_tf.simulation.runner import run_suite
+                summary = run_suite_beam(FLAGS.suite_dir, config, FLAGS.threads_per_sim, FLAGS.beam_pipeline_options)
+            else:
+                from deep21_tf.simulation.runner import run_suite
 
-            summary = run_suite(FLAGS.suite_dir, config, workers=FLAGS.workers,
-                                threads_per_sim=FLAGS.threads_per_sim, show_progress=FLAGS.progress)
-    except (ConfigError, ValueError) as error:
-        fail(PROGRAM, str(error))
-    except OSError as error:
-        fail(PROGRAM, f"--suite_dir={FLAGS.suite_dir} cannot be used: {error}")
-    print(summary.line(FLAGS.suite_dir) + (f" ({FAST_PHYSICS_NOTE})" if config.fast_physics else ""))
+                summary = run_suite(FLAGS.suite_dir, config, workers=FLAGS.workers,
+                                    threads_per_sim=FLAGS.threads_per_sim, show_progress=FLAGS.progress)
+        except OSError as error:
+            raise OSError(f"--suite_dir={FLAGS.suite_dir} cannot be used: {error}") from None
+        return config, summary
+
+    return run_work(PROGRAM, argv, work, report=_summary_lines, start_tensorflow=False,
+                    exit_status=lambda result: 1 if result[1].failed else 0)
+
+
+def _summary_lines(result) -> str:
+    """The suite's one-line summary, then one line per failed simulation."""
+    config, summary = result
+    lines = [summary.line(FLAGS.suite_dir) + (f" ({FAST_PHYSICS_NOTE})" if config.fast_physics else "")]
     if summary.failed:
         from deep21_tf.simulation.runner import describe
 
-        for outcome in summary.failed:
-            print(f"  failed: {describe(outcome.spec)}: {outcome.error}")
-        return 1
-    return 0
+        lines += [f"  failed: {describe(outcome.spec)}: {outcome.error}" for outcome in summary.failed]
+    return "\n".join(lines)
 
 
 def run():

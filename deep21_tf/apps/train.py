@@ -16,7 +16,7 @@ from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags  # noqa: E402
-from deep21_tf.contracts import ENCODERS, MODEL_KINDS  # noqa: E402
+from deep21_tf.contracts import DATASET_CONFIGS, ENCODERS, MODEL_KINDS  # noqa: E402
 from deep21_tf.instrument.settings import DAILY_HOURS, TELESCOPE_CHOICES  # noqa: E402
 from deep21_tf.training.settings import TrainSettings  # noqa: E402
 
@@ -24,7 +24,7 @@ PROGRAM = "deep21-train"
 FLAGS = flags.FLAGS
 HELP = {
     "data_dir": "TFDS data dir of `tfds build datasets/hi21cm`.",
-    "dataset": "Builder config: z10, z15, z20 or all_z.",
+    "dataset": "Builder config (redshifts as channels).",
     "model": "unet (21 cm → δ) or astro (21 cm → log10 parameters).",
     "encoder": "AstroNet's encoder: frozen or trainable (loaded from --unet_dir), or scratch.",
     "unet_dir": "Model dir of a trained U-Net (for --encoder=frozen|trainable).",
@@ -55,7 +55,7 @@ HELP = {
                  "and fresh thermal noise per map and epoch; none: the noiseless maps.",
     "obs_hours": f"Total observing time of --telescope in hours ({DAILY_HOURS:g} h a night), > 0.",
 }
-define_settings_flags(TrainSettings, HELP, enums={"model": MODEL_KINDS, "encoder": ENCODERS,
+define_settings_flags(TrainSettings, HELP, enums={"dataset": DATASET_CONFIGS, "model": MODEL_KINDS, "encoder": ENCODERS,
                                                   "telescope": TELESCOPE_CHOICES})
 flags.DEFINE_string("model_dir", None, "Where the run writes its checkpoints, logs and exported model.")
 flags.DEFINE_bool("overwrite", False, "Replace a finished run (or a run with other settings) in --model_dir.")

@@ -1,8 +1,10 @@
 """Data stage: the hi21cm TFDS builder, the D4 group, normalisation, splits, and the tf.data input pipeline.
 
+    from deep21_tf.contracts import DEFAULT_DATASET
     from deep21_tf.data import load_normalization, make_dataset
-    ds = make_dataset(DATA_DIR, "z15", "train", target="unet", augment="random", batch_size=30, shuffle_buffer=1000)
-    norm = load_normalization(DATA_DIR, "z15")
+    ds = make_dataset(DATA_DIR, DEFAULT_DATASET, "train", target="unet", augment="random", batch_size=30,
+                      shuffle_buffer=1000)
+    norm = load_normalization(DATA_DIR, DEFAULT_DATASET)
 
 The names below load their module (and TensorFlow) on first use, so the pure-numpy modules (`normalization`,
 `splits`, `suite`) import without TensorFlow. Importing `deep21_tf.data.tfds_builder` registers the builder, so

@@ -24,8 +24,8 @@ import numpy as np
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.constants import INCOMPLETE_PREFIX
 
-from deep21_tf.contracts import (DATASET_NAME, DATASET_REDSHIFTS, DATASET_VERSION, PARAMETER_NAMES, PARAMETER_UNITS,
-                                 bare_name)
+from deep21_tf.contracts import (DATASET_NAME, DATASET_REDSHIFTS, DATASET_VERSION, DEFAULT_DATASET, PARAMETER_NAMES,
+                                 PARAMETER_UNITS, bare_name)
 from deep21_tf.data.metadata import dataset_metadata
 from deep21_tf.data.normalization import compute_normalization
 from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
@@ -73,7 +73,7 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
     RELEASE_NOTES = {"1.0.0": "First release: splits by simulation, train-split normalisation in metadata.",
                      "1.1.0": "los_axis feature: suites with three lines of sight per box (x, y, z)."}
     BUILDER_CONFIGS = BUILDER_CONFIGS
-    DEFAULT_CONFIG_NAME = "z15"
+    DEFAULT_CONFIG_NAME = DEFAULT_DATASET
     MANUAL_DOWNLOAD_INSTRUCTIONS = SUITE_INSTRUCTIONS
     # the TFDS folder convention files (README.md, CITATIONS.bib; dummy_data/ in a checkout), in a wheel or a checkout
     pkg_dir_path = tfds.core.Path(BUILDER_FOLDER) if os.path.isdir(BUILDER_FOLDER) else None

@@ -11,26 +11,22 @@
     RUN_DIR/stage_times.json, RUN_DIR/REPORT.md
     RUN_DIR/stage_records.json     what each stage was run with (`driver.records`): a stage reruns when it changes
 
+The stages own the names of their own files (`training.run_files`, `evaluation.files`, `saliency_files`).
 MODELS is RUN_DIR for a run on one dataset, RUN_DIR/{dataset} (e.g. RUN_DIR/z10) for each redshift of a study.
 """
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-from typing import Optional, Tuple
+from typing import Tuple
 
-from deep21_tf.contracts import DATASET_NAME, DATASET_VERSION
+from deep21_tf.contracts import DATASET_NAME, DATASET_VERSION, DEFAULT_DATASET
 
 TIMES_FILE = "stage_times.json"
 RECORDS_FILE = "stage_records.json"
 #: The file TFDS keeps a builder's `info.metadata` in (the normalisation and the split: the dataset's fingerprint).
 DATASET_METADATA_FILE = "metadata.json"
 REPORT_FILE = "REPORT.md"
-EVALUATION_SUBDIR = "evaluation"
-METRICS_FILE = "metrics.json"
-SALIENCY_SUBDIR = "saliency"
-SALIENCY_FILE = "saliency.npz"  # written last by deep21-saliency: its presence means complete
 CURVE_FILE = "learning_curve.json"
 CURVE_FIGURE = "learning_curve.png"
 STUDY_FILE = "redshift_study.json"
@@ -44,7 +40,7 @@ class RunLayout:
     """Paths of a run directory holding one dataset (models at the top) or several (one folder each)."""
 
     run_dir: str
-    datasets: Tuple[str, ...] = ("z15",)
+    datasets: Tuple[str, ...] = (DEFAULT_DATASET,)
 
     def __post_init__(self):
         object.__setattr__(self, "datasets", tuple(self.datasets))
@@ -89,23 +85,3 @@ class RunLayout:
         """The learning curve's U-Net trained on `fraction` of the training simulations."""
         return os.path.join(self.models(dataset), f"unet_train{fraction:g}")
 
-
-def metrics_path(model_dir: str) -> str:
-    """Where deep21-evaluate writes the metrics of `model_dir` by default."""
-    return os.path.join(model_dir, EVALUATION_SUBDIR, METRICS_FILE)
-
-
-def read_json(path: str, required: bool = True) -> Optional[dict]:
-    """The JSON document at `path` written by a stage; when it is missing, None if not `required`, else a ValueError
-    that says to run that stage first."""
-    if not os.path.isfile(path):
-        if not required:
-            return None
-        raise ValueError(f"{path} does not exist: run the stage that writes it first (deep21-pipeline does)")
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def read_metrics(model_dir: str, required: bool = True) -> Optional[dict]:
-    """The metrics deep21-evaluate wrote for `model_dir` (see `read_json` for a missing file)."""
-    return read_json(metrics_path(model_dir), required)

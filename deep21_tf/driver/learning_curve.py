@@ -9,8 +9,9 @@ from typing import List, Sequence
 import numpy as np
 
 from deep21_tf.figures import learning_curve_figure, save_figure
-from deep21_tf.driver.layout import CURVE_FIGURE, CURVE_FILE, read_metrics
-from deep21_tf.training import model_dir as layout
+from deep21_tf.driver.layout import CURVE_FIGURE, CURVE_FILE
+from deep21_tf.evaluation.files import read_metrics
+from deep21_tf.training import run_files
 from deep21_tf.util.atomic import atomic_write_text
 
 #: Scales (Mpc⁻¹) at which r(k) is read off the test-split mean r(k).
@@ -19,7 +20,7 @@ CURVE_K = (1.0, 2.0)
 
 def curve_point(model_dir: str) -> dict:
     """{train_simulations, train_maps, r_k1, r_k2, mse} of one evaluated U-Net directory (first redshift)."""
-    info = layout.read_json(model_dir, layout.INFO_FILE)
+    info = run_files.read(model_dir, run_files.INFO_FILE)
     network = next(iter(read_metrics(model_dir)["redshifts"].values()))["network"]
     k, r = np.asarray(network["k_mpc^-1"], np.float64), np.asarray(network["crosscorr_mean"], np.float64)
     point = {"model_dir": os.path.basename(os.path.normpath(model_dir)),

@@ -9,17 +9,18 @@ redshift with its salient pixels per parameter).
 from __future__ import annotations
 
 import json
-import os
 from typing import Dict, Optional
 
 import numpy as np
 
 from deep21_tf.contracts import DATASET_REDSHIFTS
 from deep21_tf.figures import redshift_power_figure, redshift_r2_figure, saliency_figure, save_figure
-from deep21_tf.driver.layout import (SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE, STUDY_POWER_FIGURE, STUDY_R2_FIGURE,
-                                  STUDY_SALIENCY_FIGURE, RunLayout, read_json, read_metrics)
-from deep21_tf.training import model_dir
+from deep21_tf.driver.layout import STUDY_FILE, STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout
+from deep21_tf.evaluation.files import read_metrics
+from deep21_tf.saliency_files import saliency_path
+from deep21_tf.training import run_files
 from deep21_tf.util.atomic import atomic_write_text
+from deep21_tf.util.json_file import read_json
 
 #: Per-k and headline scores of the U-Net and the Wiener baseline carried into the study.
 DENSITY_KEYS = ("transfer_mean", "transfer_std", "crosscorr_mean", "crosscorr_std", "headline", "mse_delta^2",
@@ -44,7 +45,7 @@ def _parameters(layout: RunLayout, dataset: str, encoder: str) -> dict:
 def _saliency_files(layout: RunLayout, encoder: str) -> Dict[str, dict]:
     result = {}
     for dataset in layout.datasets:
-        with np.load(os.path.join(layout.astro(dataset, encoder), SALIENCY_SUBDIR, SALIENCY_FILE)) as saved:
+        with np.load(saliency_path(layout.astro(dataset, encoder))) as saved:
             result[dataset] = {key: saved[key] for key in saved.files}
     return result
 
@@ -85,4 +86,4 @@ def write_study(layout: RunLayout, encoder: Optional[str]) -> dict:
 
 def _cell_size(layout: RunLayout) -> float:
     """Mpc per pixel of the run's maps (from the first dataset's U-Net)."""
-    return float(read_json(model_dir.path(layout.unet(layout.datasets[0]), model_dir.INFO_FILE))["cell_size"])
+    return float(read_json(run_files.path(layout.unet(layout.datasets[0]), run_files.INFO_FILE))["cell_size"])

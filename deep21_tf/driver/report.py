@@ -7,15 +7,17 @@ import os
 
 import numpy as np
 
-from deep21_tf.contracts import TRANSFER_ENCODERS
+from deep21_tf.contracts import HEADLINE_K_LIMITS, TRANSFER_ENCODERS
 from deep21_tf.data.splits import HELD_OUT_FRACTION
-from deep21_tf.driver.layout import (CURVE_FIGURE, CURVE_FILE, REPORT_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE,
-                                  STUDY_POWER_FIGURE, STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout, metrics_path,
-                                  read_json, read_metrics)
+from deep21_tf.driver.layout import (CURVE_FIGURE, CURVE_FILE, REPORT_FILE, STUDY_FILE, STUDY_POWER_FIGURE,
+                                  STUDY_R2_FIGURE, STUDY_SALIENCY_FIGURE, RunLayout)
+from deep21_tf.evaluation.files import headline_scores, metrics_path, read_metrics
+from deep21_tf.saliency_files import SALIENCY_FILE, SALIENCY_SUBDIR
 from deep21_tf.simulation.config import FAST_PHYSICS_NOTE
 from deep21_tf.simulation.manifest import read_manifest
-from deep21_tf.training import model_dir
+from deep21_tf.training import run_files
 from deep21_tf.util.atomic import atomic_write_text
+from deep21_tf.util.json_file import read_json
 from deep21_tf.util.text import format_number
 
 #: The paper's headline numbers, quoted beside ours.
@@ -32,7 +34,7 @@ def _link(layout: RunLayout, path: str) -> str:
 
 def _what_ran(layout: RunLayout, times: dict, outcomes: dict) -> list:
     config, _ = read_manifest(layout.suite)
-    flags = read_json(model_dir.path(layout.unet(layout.datasets[0]), model_dir.FLAGS_FILE), required=False) or {}
+    flags = read_json(run_files.path(layout.unet(layout.datasets[0]), run_files.FLAGS_FILE), required=False) or {}
     datasets = ", ".join(f"`{d}`" for d in layout.datasets)
     lines = ["## What ran", "",
              f"- Suite: {config.num_sims} 21cmFAST simulations, {config.hii_dim}³ cells, {config.box_len:g} Mpc "
@@ -71,7 +73,7 @@ def _training_rates(layout: RunLayout) -> list:
     """One line per trained model: end-to-end deep21-train maps/s of its last run (input, callbacks included)."""
     lines = []
     for dataset in layout.datasets:
-        pattern = os.path.join(layout.models(dataset), "*", model_dir.INFO_FILE)
+        pattern = os.path.join(layout.models(dataset), "*", run_files.INFO_FILE)
         for info_path in sorted(glob.glob(pattern)):
             info = read_json(info_path, required=False)
             if info.get("fit_epochs") and info.get("fit_seconds"):
@@ -102,17 +104,16 @@ def _density_rows(summary: dict) -> list:
     for name, label in (("network", "U-Net"), ("network_tta", "U-Net, D4-averaged"), ("wiener", "Wiener filter")):
         if name not in summary:
             continue
-        scores, head = summary[name], summary[name]["headline"]
-        low, high = head["k_le_0.7_mpc^-1"], head["k_le_2_mpc^-1"]
-        rows.append(f"| {label} | {format_number(low['max_abs_1_minus_T'])} | "
-                    f"{format_number(low['max_abs_1_minus_r'])} | {format_number(high['max_abs_1_minus_T'])} | "
-                    f"{format_number(high['max_abs_1_minus_r'])} | {format_number(scores['pdf_distance'])} | "
+        scores = summary[name]
+        bands = " | ".join(f"{format_number(band.max_abs_1_minus_t)} | {format_number(band.max_abs_1_minus_r)}"
+                           for band in headline_scores(scores).values())
+        rows.append(f"| {label} | {bands} | {format_number(scores['pdf_distance'])} | "
                     f"{format_number(scores['mse_delta^2'], 4)} |")
     return rows
 
 
-DENSITY_HEADER = ["| predictor | max\\|1−T\\| k≤0.7 | max\\|1−r\\| k≤0.7 | max\\|1−T\\| k≤2 | max\\|1−r\\| k≤2 | "
-                  "PDF distance | MSE (δ²) |", "|---|---|---|---|---|---|---|"]
+DENSITY_HEADER = ["| predictor | " + "".join(f"max\\|1−T\\| k≤{k:g} | max\\|1−r\\| k≤{k:g} | " for k in HEADLINE_K_LIMITS)
+                  + "PDF distance | MSE (δ²) |", "|---" * (3 + 2 * len(HEADLINE_K_LIMITS)) + "|"]
 
 
 def _density_section(layout: RunLayout, dataset: str) -> list:
@@ -153,7 +154,7 @@ def _astro_section(layout: RunLayout, dataset: str) -> list:
         metrics = read_metrics(astro, required=False)
         if metrics is None:
             continue
-        epochs = (read_json(model_dir.path(astro, model_dir.FLAGS_FILE), required=False) or {}).get("epochs", "?")
+        epochs = (read_json(run_files.path(astro, run_files.FLAGS_FILE), required=False) or {}).get("epochs", "?")
         names = list(metrics["network"]["parameter_names"])
         rows.append(_r2_row(f"{encoder} encoder", epochs, metrics["network"]))
         if "network_tta" in metrics:

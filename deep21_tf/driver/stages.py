@@ -18,16 +18,18 @@ from typing import Callable, List, Sequence, Tuple
 
 from deep21_tf.apps.common import check_choices
 from deep21_tf.apps.presets import flagfile
-from deep21_tf.contracts import BUILDER_MODULE, DATASET_NAME, TRANSFER_ENCODERS
-from deep21_tf.driver.layout import (CURVE_FILE, RECORDS_FILE, SALIENCY_FILE, SALIENCY_SUBDIR, STUDY_FILE,
-                                     TIMES_FILE, RunLayout, metrics_path, read_json)
+from deep21_tf.contracts import BUILDER_MODULE, DATASET_NAME, DEFAULT_DATASET, TRANSFER_ENCODERS
+from deep21_tf.driver.layout import CURVE_FILE, RECORDS_FILE, STUDY_FILE, TIMES_FILE, RunLayout
 from deep21_tf.driver.plan import ADOPT, SKIP, Decision, Stage, plan, refusal, rerun_choices
 from deep21_tf.driver.records import read_records, store_record
 from deep21_tf.driver.report import write_report
+from deep21_tf.evaluation.files import metrics_path
+from deep21_tf.saliency_files import saliency_path
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
 from deep21_tf.simulation.storage import incompleteness, simulation_path
-from deep21_tf.training import model_dir
+from deep21_tf.training import run_files
 from deep21_tf.util.atomic import atomic_write_text
+from deep21_tf.util.json_file import read_json
 from deep21_tf.util.quiet import call_quietly
 
 TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
@@ -47,7 +49,7 @@ class PipelineSettings:
     run_dir: str
     simulate_flagfile: str = "tiny"
     train_flagfile: str = "train_tiny"
-    datasets: Sequence[str] = ("z15",)
+    datasets: Sequence[str] = (DEFAULT_DATASET,)
     simulate_args: Sequence[str] = ()
     train_args: Sequence[str] = ()
     tta: bool = True
@@ -97,7 +99,7 @@ def stages(settings: PipelineSettings) -> List[Stage]:
         reads = [metrics_path(layout.unet(d)) for d in layout.datasets]
         for dataset, encoder in ((d, e) for d in layout.datasets for e in encoders):
             astro = layout.astro(dataset, encoder)
-            reads += [metrics_path(astro), os.path.join(astro, SALIENCY_SUBDIR, SALIENCY_FILE)]
+            reads += [metrics_path(astro), saliency_path(astro)]
         study = layout.path(STUDY_FILE)
         result.append(Stage("redshift study", [*_module("deep21_tf.apps.redshift_study"), f"--run_dir={settings.run_dir}",
                                                f"--datasets={','.join(layout.datasets)}",
@@ -113,7 +115,7 @@ def _suffix(layout: RunLayout, dataset: str) -> str:
 
 def _trained(name: str, command: List[str], model: str, reads: Sequence[str]) -> Stage:
     """A deep21-train stage writing the model directory `model` (protected: a trained network)."""
-    return Stage(name, command, output=model, product=model_dir.path(model, model_dir.EXPORTED_FILE),
+    return Stage(name, command, output=model, product=run_files.path(model, run_files.EXPORTED_FILE),
                  reads=tuple(reads), protected=True)
 
 
@@ -121,7 +123,7 @@ def _evaluated(name: str, command: List[str], model: str, dataset_metadata: str)
     """A deep21-evaluate stage writing MODEL/evaluation/."""
     metrics = metrics_path(model)
     return Stage(name, command, output=os.path.dirname(metrics), product=metrics,
-                 reads=(model_dir.path(model, model_dir.EXPORTED_FILE), dataset_metadata))
+                 reads=(run_files.path(model, run_files.EXPORTED_FILE), dataset_metadata))
 
 
 def _model_stages(settings: PipelineSettings, dataset: str) -> List[Stage]:
@@ -133,7 +135,7 @@ def _model_stages(settings: PipelineSettings, dataset: str) -> List[Stage]:
     evaluate = [*_module("deep21_tf.apps.evaluate"), f"--data_dir={layout.data_dir}"]
     tta = ["--tta"] if settings.tta else []
     unet = layout.unet(dataset)
-    unet_model = model_dir.path(unet, model_dir.EXPORTED_FILE)
+    unet_model = run_files.path(unet, run_files.EXPORTED_FILE)
     result = [_trained(f"train U-Net{suffix}", [*train, f"--model_dir={unet}"], unet, [data]),
               _evaluated(f"evaluate U-Net{suffix}", [*evaluate, f"--model_dir={unet}", *tta], unet, data)]
     for encoder in settings.astro_encoders:
@@ -147,11 +149,11 @@ def _model_stages(settings: PipelineSettings, dataset: str) -> List[Stage]:
         ]
     if settings.astro_encoders:
         astro = layout.astro(dataset, settings.astro_encoders[-1])
-        saliency = os.path.join(astro, SALIENCY_SUBDIR, SALIENCY_FILE)
+        saliency = saliency_path(astro)
         result.append(Stage(f"saliency{suffix}", [*_module("deep21_tf.apps.saliency"), f"--model_dir={astro}",
                                                   f"--data_dir={layout.data_dir}"],
                             output=os.path.dirname(saliency), product=saliency,
-                            reads=(model_dir.path(astro, model_dir.EXPORTED_FILE), data)))
+                            reads=(run_files.path(astro, run_files.EXPORTED_FILE), data)))
     curve_dirs = [layout.curve_unet(dataset, fraction) for fraction in settings.learning_curve]
     for fraction, curve_dir in zip(settings.learning_curve, curve_dirs):
         result += [

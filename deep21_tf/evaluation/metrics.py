@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from deep21_tf.contracts import HEADLINE_K_LIMITS
+from deep21_tf.evaluation.files import headline_key
 from deep21_tf.stats import group_bootstrap, mean_and_std, pdf, pdf_distance, pearson_r2, power_spectrum, r2_score
 
 #: Scales (Mpc⁻¹) at which r(k) is read off the mean r(k) for its interval.
@@ -111,7 +112,7 @@ class DensityScores:
             unit = "_mpc^2" if name.startswith("power") else ""
             result[f"{name}_mean{unit}"], result[f"{name}_std{unit}"] = _listed(mean), _listed(std)
         transfer, crosscorr = np.mean(per_map["transfer"], axis=0), np.mean(per_map["crosscorr"], axis=0)
-        result["headline"] = {f"k_le_{limit:g}_mpc^-1": {
+        result["headline"] = {headline_key(limit): {
             "max_abs_1_minus_T": _max_deviation(self.k, transfer, limit),
             "max_abs_1_minus_r": _max_deviation(self.k, crosscorr, limit)} for limit in HEADLINE_K_LIMITS}
         pdf_true, pdf_pred = np.concatenate(self._pdfs["true"]), np.concatenate(self._pdfs["pred"])
@@ -133,7 +134,7 @@ class DensityScores:
         """Bootstrap 68 % intervals over boxes of the headline figures, r(k) at `INTERVAL_K` and the MSE."""
         transfer, crosscorr = per_map["transfer"], per_map["crosscorr"]
         squared_error = np.concatenate(self._squared_error_per_map)
-        figures = {f"k_le_{limit:g}_mpc^-1": {
+        figures = {headline_key(limit): {
             "max_abs_1_minus_T": lambda rows, limit=limit: _max_deviation(self.k, transfer[rows].mean(0), limit),
             "max_abs_1_minus_r": lambda rows, limit=limit: _max_deviation(self.k, crosscorr[rows].mean(0), limit)}
             for limit in HEADLINE_K_LIMITS}

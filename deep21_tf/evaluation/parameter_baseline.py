@@ -8,7 +8,7 @@ a network is worth its cost only where it beats the nonlinear one.
 """
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+from typing import Tuple
 
 import numpy as np
 

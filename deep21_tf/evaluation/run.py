@@ -24,6 +24,7 @@ from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
 from deep21_tf.evaluation.parameter_baseline import DESCRIPTION as BASELINE_DESCRIPTION
 from deep21_tf.evaluation.parameter_baseline import KERNEL_DESCRIPTION, fit_parameter_baselines, map_features
 from deep21_tf.data.integrity import readable
+from deep21_tf.evaluation.files import EVALUATION_SUBDIR, METRICS_FILE
 from deep21_tf.evaluation.data import map_sim_ids, physical_batches, split_size
 from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINITIONS, DensityScores,
                                           compare_to_baseline, parameter_scores)
@@ -31,10 +32,7 @@ from deep21_tf.training.trained_model import TrainedModel
 from deep21_tf.figures import map_panels
 from deep21_tf.instrument.model import instrument_for_dataset
 from deep21_tf.instrument.settings import InstrumentSettings
-from deep21_tf.driver.layout import EVALUATION_SUBDIR
 from deep21_tf.util.atomic import atomic_path, atomic_write_text, removed_on_error
-
-METRICS_FILE = "metrics.json"
 
 
 def evaluate(model_dir: str, data_dir: str, split: str = "test", output_dir: Optional[str] = None,

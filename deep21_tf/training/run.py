@@ -20,7 +20,7 @@ from deep21_tf.data.metadata import map_shape
 from deep21_tf.data.splits import training_subset
 from deep21_tf.instrument.model import instrument_for_dataset
 from deep21_tf.models import build_astronet, build_unet, transfer_encoder
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 from deep21_tf.training.export import export_model
 from deep21_tf.training.monitor import DensityMonitor
 from deep21_tf.training.resume import TrainingBackup, completed_epochs, restore, stateful
@@ -34,21 +34,21 @@ SELECTION_METRIC = "val_mse"
 
 
 def train(settings: TrainSettings, model_dir: str, overwrite: bool = False, verbose: int = 2) -> dict:
-    """Train as `settings` say, into `model_dir` (see `deep21_tf.training.model_dir`); resume an unfinished run.
+    """Train as `settings` say, into `model_dir` (see `deep21_tf.training.run_files`); resume an unfinished run.
 
     Returns a summary: epochs, best validation MSE, seconds, replicas, global batch.
     """
     settings.validate()
     strategy = make_strategy(settings.cpu_replicas)  # first: splitting the CPU must precede TF's initialisation
     builder = open_builder(settings.data_dir, settings.dataset)
-    backup_dir = layout.path(model_dir, layout.BACKUP_DIR)
+    backup_dir = run_files.path(model_dir, run_files.BACKUP_DIR)
     # a run that fails before its first epoch is saved leaves no model dir behind; a damaged shard is one line
     with removed_on_error(model_dir, keep=lambda: completed_epochs(backup_dir) > 0), readable(builder):
         return _train(settings, model_dir, overwrite, verbose, strategy, builder)
 
 
 def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: int, strategy, builder) -> dict:
-    resumed = layout.prepare(model_dir, dataclasses.asdict(settings), overwrite)
+    resumed = run_files.prepare(model_dir, dataclasses.asdict(settings), overwrite)
     instrument = instrument_for_dataset(settings.instrument, builder)  # None: the noiseless maps
     norm = load_normalization(builder)
     if instrument is not None:  # the network's inputs are observed maps, normalised as such
@@ -62,7 +62,7 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
     stored_examples = builder.info.splits["train"].num_examples * len(train_ids) // len(all_train_ids)
     train_examples = settings.maps_per_epoch or stored_examples
     steps = max(1, math.ceil(train_examples / global_batch))
-    backup_dir = layout.path(model_dir, layout.BACKUP_DIR)
+    backup_dir = run_files.path(model_dir, run_files.BACKUP_DIR)
     start_epoch = completed_epochs(backup_dir)
     keras.utils.set_random_seed(settings.seed)
 
@@ -116,18 +116,18 @@ def _build_network(settings: TrainSettings, shape) -> keras.Model:
 
 def load_unet_for_transfer(unet_dir: str, dataset: str, shape) -> keras.Model:
     """The trained U-Net network of `unet_dir`, checked to match this dataset and map shape."""
-    info = layout.read_json(unet_dir, layout.INFO_FILE)
+    info = run_files.read(unet_dir, run_files.INFO_FILE)
     if info["model"] != "unet":
         raise ValueError(f"--unet_dir={unet_dir} holds a {info['model']} model, not a U-Net")
     if info["dataset"] != dataset or tuple(info["input_shape"]) != tuple(shape):
         raise ValueError(f"--unet_dir={unet_dir} was trained on {info['dataset']} maps of shape "
                          f"{tuple(info['input_shape'])}, but this run uses {dataset} maps of shape {tuple(shape)}")
-    return keras.saving.load_model(layout.path(unet_dir, layout.NETWORK_FILE), safe_mode=True)
+    return keras.saving.load_model(run_files.path(unet_dir, run_files.NETWORK_FILE), safe_mode=True)
 
 
 def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_length: float, instrument) -> list:
     # Selection and schedule follow the validation MSE alone: Keras' val_loss also holds the L2 penalty.
-    checkpoint = keras.callbacks.ModelCheckpoint(layout.path(model_dir, layout.NETWORK_FILE), monitor=SELECTION_METRIC,
+    checkpoint = keras.callbacks.ModelCheckpoint(run_files.path(model_dir, run_files.NETWORK_FILE), monitor=SELECTION_METRIC,
                                                  mode="min", save_best_only=True)
     plateau = PlateauScheduler(SELECTION_METRIC, factor=settings.lr_factor, patience=settings.lr_patience)
     callbacks = []
@@ -135,15 +135,15 @@ def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_lengt
         callbacks.append(_density_monitor(settings, model_dir, builder, norm, box_length, instrument))
     return callbacks + [
         checkpoint, plateau,
-        keras.callbacks.CSVLogger(layout.path(model_dir, layout.HISTORY_FILE), append=True),
-        keras.callbacks.TensorBoard(layout.path(model_dir, layout.LOG_DIR), write_graph=False),
-        TrainingBackup(layout.path(model_dir, layout.BACKUP_DIR), stateful([checkpoint, plateau])),
+        keras.callbacks.CSVLogger(run_files.path(model_dir, run_files.HISTORY_FILE), append=True),
+        keras.callbacks.TensorBoard(run_files.path(model_dir, run_files.LOG_DIR), write_graph=False),
+        TrainingBackup(run_files.path(model_dir, run_files.BACKUP_DIR), stateful([checkpoint, plateau])),
     ]
 
 
 def _keep_history_before(model_dir: str, epoch: int) -> None:
     """Drop history.csv rows of epochs >= `epoch` (written by a killed run after its last backup)."""
-    history_path = layout.path(model_dir, layout.HISTORY_FILE)
+    history_path = run_files.path(model_dir, run_files.HISTORY_FILE)
     if not os.path.isfile(history_path):
         return
     with open(history_path, encoding="utf-8") as handle:
@@ -158,7 +158,7 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
     maps = make_dataset(builder, None, "validation", target="unet", augment="none", batch_size=settings.monitor_maps,
                         instrument=instrument)
     inputs, targets = (np.asarray(t) for t in next(iter(maps)))
-    return DensityMonitor(layout.path(model_dir, layout.LOG_DIR), inputs,
+    return DensityMonitor(run_files.path(model_dir, run_files.LOG_DIR), inputs,
                           true_delta=norm.denormalize("density", targets)[..., 0],
                           display_21cm=norm.denormalize("map_21cm", inputs)[..., 0],
                           delta_mean=norm.density_mean[0], delta_std=norm.density_std[0], box_length=box_length,
@@ -169,10 +169,10 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
             train_maps: int, maps_per_epoch: int, fit_seconds: float, fit_epochs: int, instrument: dict) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
     # compile=False: the export holds what inference needs, not the optimizer's moments (twice the weights)
-    network = keras.saving.load_model(layout.path(model_dir, layout.NETWORK_FILE), safe_mode=True, compile=False)
+    network = keras.saving.load_model(run_files.path(model_dir, run_files.NETWORK_FILE), safe_mode=True, compile=False)
     target = MODEL_TARGET_FIELD[settings.model]
-    layout.write_json(model_dir, layout.NORMALIZATION_FILE, norm.to_dict())
-    layout.write_json(model_dir, layout.INFO_FILE, dict(
+    run_files.write_json(model_dir, run_files.NORMALIZATION_FILE, norm.to_dict())
+    run_files.write_json(model_dir, run_files.INFO_FILE, dict(
         model=settings.model, dataset=settings.dataset, input_shape=list(shape), base_filters=settings.base_filters,
         box_len=box_length, cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps,
         maps_per_epoch=maps_per_epoch,
@@ -181,5 +181,5 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")
-    with atomic_path(layout.path(model_dir, layout.EXPORTED_FILE)) as temp_path:
+    with atomic_path(run_files.path(model_dir, run_files.EXPORTED_FILE)) as temp_path:
         exported.save(temp_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional
 
-from deep21_tf.contracts import ENCODERS, MODEL_KINDS
+from deep21_tf.contracts import DATASET_CONFIGS, DEFAULT_DATASET, ENCODERS, MODEL_KINDS
 from deep21_tf.instrument.settings import NO_TELESCOPE, InstrumentSettings
 
 
@@ -14,7 +14,7 @@ class TrainSettings:
     β = (0.5, 0.999), coupled L2 weight decay 1e-4, batch 30, 40 epochs, lr ×0.1 after 10 stalled epochs."""
 
     data_dir: str
-    dataset: str = "z15"
+    dataset: str = DEFAULT_DATASET
     model: str = "unet"
     encoder: str = "trainable"
     unet_dir: Optional[str] = None
@@ -42,6 +42,8 @@ class TrainSettings:
 
     def validate(self) -> "TrainSettings":
         """Raise ValueError naming the first bad setting and its allowed values; return self otherwise."""
+        if self.dataset not in DATASET_CONFIGS:
+            raise ValueError(f"--dataset={self.dataset} is not allowed: use one of {', '.join(DATASET_CONFIGS)}")
         if self.model not in MODEL_KINDS:
             raise ValueError(f"--model={self.model} is not allowed: use one of {', '.join(MODEL_KINDS)}")
         if self.encoder not in ENCODERS:

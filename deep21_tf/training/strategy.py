@@ -33,7 +33,7 @@ def make_strategy(cpu_replicas: int = 1) -> tf.distribute.Strategy:
         return tf.distribute.MirroredStrategy()
     if cpu_replicas == 1:
         # One replica has nothing to mirror, and on a CPU Keras' fit under any explicit strategy (Mirrored or
-        # OneDevice) is ~40 % slower per step than under the default one (BUILD_NOTES.md, "Training rate").
+        # OneDevice) is slower per step than under the default one (BUILD_NOTES.md, "Training rate").
         return tf.distribute.get_strategy()
     split_cpu(cpu_replicas)
     devices = [device.name for device in tf.config.list_logical_devices("CPU")][:cpu_replicas]

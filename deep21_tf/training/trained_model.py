@@ -25,7 +25,7 @@ from deep21_tf.data.metadata import map_shape
 from deep21_tf.data.d4 import d4_average
 from deep21_tf.models import build_unet
 from deep21_tf.models.validation import check_input_shape
-from deep21_tf.training import model_dir as layout
+from deep21_tf.training import run_files
 
 
 @dataclasses.dataclass
@@ -41,12 +41,12 @@ class TrainedModel:
 
     @classmethod
     def load(cls, model_dir: str) -> "TrainedModel":
-        """Load `model_dir` (see `deep21_tf.training.model_dir`); FileNotFoundError when it holds no trained model."""
-        info = layout.read_json(model_dir, layout.INFO_FILE)
-        norm = Normalization.from_dict(layout.read_json(model_dir, layout.NORMALIZATION_FILE))
-        exported_path = layout.path(model_dir, layout.EXPORTED_FILE)
+        """Load `model_dir` (see `deep21_tf.training.run_files`); FileNotFoundError when it holds no trained model."""
+        info = run_files.read(model_dir, run_files.INFO_FILE)
+        norm = Normalization.from_dict(run_files.read(model_dir, run_files.NORMALIZATION_FILE))
+        exported_path = run_files.path(model_dir, run_files.EXPORTED_FILE)
         if not os.path.isfile(exported_path):
-            raise FileNotFoundError(f"{model_dir} holds no trained model ({layout.EXPORTED_FILE} is missing)")
+            raise FileNotFoundError(f"{model_dir} holds no trained model ({run_files.EXPORTED_FILE} is missing)")
         exported = keras.saving.load_model(exported_path, safe_mode=True, compile=False)
         network = next(layer for layer in exported.layers if isinstance(layer, keras.Model))
         return cls(model_dir, info, norm, network, int(info["base_filters"]))
@@ -94,7 +94,7 @@ class TrainedModel:
         return self.norm.denormalize(MODEL_TARGET_FIELD[self.kind], normalised)
 
     def predict_tta(self, maps_mK: np.ndarray, batch_size: int = INFERENCE_BATCH_SIZE) -> Tuple[np.ndarray, np.ndarray]:
-        """Mean and std of `predict` over the 8 D4 transforms of each map (see `tta.d4_average`)."""
+        """Mean and std of `predict` over the 8 D4 transforms of each map (see `data.d4.d4_average`)."""
         return d4_average(lambda maps: self.predict(maps, batch_size), np.asarray(maps_mK, dtype=np.float32),
                           spatial_output=self.kind == "unet")
 

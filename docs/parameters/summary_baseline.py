@@ -42,8 +42,8 @@ def main(suite_dir, output):
         (tx, ty, _), (vx, vy, _), (sx, sy, sb) = data["train"], data["validation"], data["test"]
         scale = ty.std(axis=0)
         candidates = {"ridge": [fit_ridge(tx, ty, a) for a in RIDGE_ALPHAS],
-                      "kernel_ridge": [fit_kernel_ridge(tx, ty, a, l) for a in KERNEL_ALPHAS
-                                       for l in KERNEL_LENGTH_SCALES]}
+                      "kernel_ridge": [fit_kernel_ridge(tx, ty, a, length) for a in KERNEL_ALPHAS
+                                       for length in KERNEL_LENGTH_SCALES]}
         result[name] = {}
         for kind, fits in candidates.items():
             best = min(fits, key=lambda f: float(np.mean(((f.predict(vx) - vy) / scale) ** 2)))

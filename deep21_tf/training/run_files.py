@@ -1,4 +1,5 @@
-"""The layout of a model directory written by `deep21-train`, and the guard against mixing runs.
+"""The files of a model directory written by `deep21-train` (their names, writer and reader), and the guard
+against mixing runs.
 
     flags.json          the resolved training settings
     model_info.json     model kind, dataset, map shape, box length, redshifts, parameter names
@@ -16,6 +17,7 @@ import os
 import shutil
 
 from deep21_tf.util.atomic import atomic_write_text
+from deep21_tf.util.json_file import read_json
 
 FLAGS_FILE = "flags.json"
 INFO_FILE = "model_info.json"
@@ -46,13 +48,10 @@ def write_json(model_dir: str, name: str, data: dict) -> None:
     atomic_write_text(path(model_dir, name), json.dumps(data, indent=1, sort_keys=True))
 
 
-def read_json(model_dir: str, name: str) -> dict:
-    """Read `model_dir/name`; FileNotFoundError names the model dir when it is missing."""
-    try:
-        with open(path(model_dir, name), encoding="utf-8") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{model_dir} is not a deep21-tf model directory (no {name})") from None
+def read(model_dir: str, name: str) -> dict:
+    """Read the JSON file `model_dir/name`; FileNotFoundError names the model dir when it is missing."""
+    return read_json(path(model_dir, name),
+                     missing=FileNotFoundError(f"{model_dir} is not a deep21-tf model directory (no {name})"))
 
 
 def prepare(model_dir: str, settings: dict, overwrite: bool) -> bool:
@@ -70,7 +69,7 @@ def prepare(model_dir: str, settings: dict, overwrite: bool) -> bool:
         if not os.path.isfile(path(model_dir, FLAGS_FILE)):
             raise ModelDirError(f"--model_dir={model_dir} is not empty and holds no deep21-tf run; choose an empty "
                                 "or new directory, or pass --overwrite")
-        previous = read_json(model_dir, FLAGS_FILE)
+        previous = read(model_dir, FLAGS_FILE)
         if previous != settings:
             changed = sorted(key for key in set(previous) | set(settings) if previous.get(key) != settings.get(key))
             raise ModelDirError(f"--model_dir={model_dir} holds an unfinished run with other settings ({changed}); "
