@@ -2,28 +2,37 @@
 
 21cmFAST 4.1 runs with astropy's Planck18 (``py21cmfast.CosmoParams().cosmo``; every simulation file stores its
 ``cosmo_params``: h = 0.6766, Ω_m = 0.30964, Ω_b = 0.04897): the instrument model, the foreground wedge and FITS
-images all use it. Flat, so the transverse comoving distance is the line-of-sight one, D_C(z).
+images all use it. Flat, so the transverse comoving distance is the line-of-sight one, D_C(z). astropy's
+cosmology is imported on first use (it costs seconds, and most commands that import this module never need it).
 """
 from __future__ import annotations
 
-from astropy import constants
-from astropy.cosmology import Planck18
+import functools
 
-TRAINING_COSMOLOGY = Planck18
+#: Name of the training cosmology (astropy's).
+TRAINING_COSMOLOGY_NAME = "Planck18"
 #: Rest frequency of the 21 cm line, MHz.
 NU_21CM_MHZ = 1420.405751768
-#: Speed of light, km/s.
-C_KM_S = constants.c.to_value("km/s")
+#: Speed of light, km/s (exact).
+C_KM_S = 299792.458
+
+
+@functools.lru_cache(maxsize=None)
+def training_cosmology():
+    """astropy's Planck18, the cosmology 21cmFAST ran with."""
+    from astropy.cosmology import Planck18
+
+    return Planck18
 
 
 def comoving_distance_mpc(z: float) -> float:
     """D_C(z) in Mpc."""
-    return float(TRAINING_COSMOLOGY.comoving_distance(z).to_value("Mpc"))
+    return float(training_cosmology().comoving_distance(z).to_value("Mpc"))
 
 
 def hubble_km_s_mpc(z: float) -> float:
     """H(z) in km s⁻¹ Mpc⁻¹."""
-    return float(TRAINING_COSMOLOGY.H(z).to_value("km/(s Mpc)"))
+    return float(training_cosmology().H(z).to_value("km/(s Mpc)"))
 
 
 def frequency_mhz(z: float) -> float:

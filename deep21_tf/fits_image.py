@@ -50,7 +50,7 @@ class FitsImage:
         """One line for a HISTORY card and a summary: unit, redshift and pixel scale as read."""
         return (f"input {self.path}: {self.header.get('BUNIT', 'mK (no BUNIT)')} x {self.unit_factor:g} -> mK, "
                 f"z = {self.redshift:.4g} ({self.redshift_source}), pixel {self.pixel_deg:.6g} deg = "
-                f"{self.cell_size_mpc:.4g} Mpc ({cosmology.TRAINING_COSMOLOGY.name})")
+                f"{self.cell_size_mpc:.4g} Mpc ({cosmology.TRAINING_COSMOLOGY_NAME})")
 
 
 def is_fits(path: str) -> bool:

@@ -319,7 +319,7 @@ def _read_fits(path: str, redshift: Optional[float], info: dict, cell_size: Opti
     trained = float(info["cell_size"])
     if abs(image.cell_size_mpc / trained - 1) > WARN_CELL_SIZE_FRACTION:
         warn(f"the image's pixels are {image.pixel_deg:.6g} deg = {image.cell_size_mpc:.4g} Mpc at z = "
-             f"{image.redshift:.4g} ({cosmology.TRAINING_COSMOLOGY.name}), the model's training maps {trained:g} Mpc "
+             f"{image.redshift:.4g} ({cosmology.TRAINING_COSMOLOGY_NAME}), the model's training maps {trained:g} Mpc "
              f"per pixel (more than {WARN_CELL_SIZE_FRACTION:.0%} apart): the network will see structures at the "
              "wrong scale")
     if cell_size is not None and abs(cell_size / image.cell_size_mpc - 1) > WARN_CELL_SIZE_FRACTION:

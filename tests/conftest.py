@@ -1,9 +1,16 @@
-"""Shared fixtures: one tiny real 21cmFAST suite per test session, made with the CLI as a user would."""
+"""Shared fixtures: one tiny real 21cmFAST suite per test session, made with the CLI as a user would.
+
+`make test` runs the tests on two pytest-xdist workers (`-n 2 --dist loadfile`: a file's tests, and so its module
+fixtures, stay on one worker); the session fixtures are made once per run by whichever worker needs them first
+(`made_once`), the other waits for them.
+"""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
+from typing import Callable
 
 import pytest
 
@@ -22,22 +29,42 @@ def run_cli(module: str, *args: str, check: bool = True, timeout: float = 900) -
     return process
 
 
+def _run_root(tmp_path_factory) -> str:
+    """The temporary directory every xdist worker of this run shares (the base temp without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return str(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+
+
 def session_dir(tmp_path_factory, name: str) -> str:
-    """A fresh temporary directory, or `$DEEP21_TEST_CACHE/name` when that variable is set (developers: the
-    resumable CLIs then find their work done and return at once; CI leaves it unset)."""
+    """The run's directory `name` (shared by the xdist workers), or `$DEEP21_TEST_CACHE/name` when that variable is
+    set (developers: the resumable CLIs then find their work done and return at once; CI leaves it unset)."""
     cache = os.environ.get("DEEP21_TEST_CACHE")
     if cache:
         os.makedirs(cache, exist_ok=True)
         return os.path.join(cache, name)
-    return str(tmp_path_factory.mktemp(name) / name)
+    return os.path.join(_run_root(tmp_path_factory), name)
+
+
+def made_once(tmp_path_factory, name: str, make: Callable[[str], None], cached: bool = True) -> str:
+    """`session_dir(name)` (`cached=False`: always the run's own directory) after `make(path)` ran on it exactly once
+    in this run: the first worker to ask makes it (under a file lock), the others wait and reuse it. A failed `make`
+    fails every test that asks."""
+    root = _run_root(tmp_path_factory)
+    path = session_dir(tmp_path_factory, name) if cached else os.path.join(root, name)
+    with open(os.path.join(root, f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = os.path.join(root, f"{name}.done")
+        if not os.path.exists(done):
+            make(path)
+            open(done, "w").close()
+    return path
 
 
 @pytest.fixture(scope="session")
 def tiny_suite(tmp_path_factory) -> str:
     """Directory of a real tiny suite (32^3 cells, 48 Mpc, z = 10, 15, 20, 4 simulations, 8 maps each)."""
-    suite_dir = session_dir(tmp_path_factory, "suite")
-    run_cli("deep21_tf.apps.simulate", f"--flagfile={TINY_FLAGS}", f"--suite_dir={suite_dir}", *SESSION_SUITE_ARGS)
-    return suite_dir
+    return made_once(tmp_path_factory, "suite", lambda suite_dir: run_cli(
+        "deep21_tf.apps.simulate", f"--flagfile={TINY_FLAGS}", f"--suite_dir={suite_dir}", *SESSION_SUITE_ARGS))
 
 
 TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
@@ -53,10 +80,11 @@ def tfds_build(suite_dir: str, data_dir: str, config: str, *extra: str, check: b
 @pytest.fixture(scope="session")
 def tiny_data_dir(tiny_suite, tmp_path_factory) -> str:
     """TFDS data dir of the tiny suite: z15 (Beam multi-processing, 2 workers) and all_z (default DirectRunner)."""
-    data_dir = session_dir(tmp_path_factory, "tfds_data")
-    tfds_build(tiny_suite, data_dir, "z15", BEAM_MULTIPROCESSING)
-    tfds_build(tiny_suite, data_dir, "all_z")
-    return data_dir
+    def build(data_dir: str) -> None:
+        tfds_build(tiny_suite, data_dir, "z15", BEAM_MULTIPROCESSING)
+        tfds_build(tiny_suite, data_dir, "all_z")
+
+    return made_once(tmp_path_factory, "tfds_data", build)
 
 
 TINY_TRAINING = ("--dataset=z15", "--base_filters=4", "--batch_size=4", "--shuffle_buffer=64", "--epochs=2")
@@ -65,19 +93,17 @@ TINY_TRAINING = ("--dataset=z15", "--base_filters=4", "--batch_size=4", "--shuff
 @pytest.fixture(scope="session")
 def trained_unet_dir(tiny_data_dir, tmp_path_factory) -> str:
     """A tiny U-Net (4 base filters, 2 epochs on z15) trained with the CLI; shared by evaluate, saliency, predict."""
-    model_dir = str(tmp_path_factory.mktemp("trained") / "unet")
-    run_cli("deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
-            "--monitor_maps=2")
-    return model_dir
+    return made_once(tmp_path_factory, "trained_unet", lambda model_dir: run_cli(
+        "deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
+        "--monitor_maps=2"), cached=False)
 
 
 @pytest.fixture(scope="session")
 def trained_astro_dir(tiny_data_dir, tmp_path_factory) -> str:
     """A tiny AstroNet (encoder from scratch, 2 epochs on z15) trained with the CLI."""
-    model_dir = str(tmp_path_factory.mktemp("trained") / "astro")
-    run_cli("deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
-            "--model=astro", "--encoder=scratch")
-    return model_dir
+    return made_once(tmp_path_factory, "trained_astro", lambda model_dir: run_cli(
+        "deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
+        "--model=astro", "--encoder=scratch"), cached=False)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.simulation.storage import simulation_path
 from deep21_tf.util.quiet import STARTUP_NOISE, has_nvidia_gpu
-from tests.conftest import SESSION_SUITE_ARGS, run_cli
+from tests.conftest import REPO, SESSION_SUITE_ARGS, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -147,12 +147,17 @@ def history_rows(model_dir) -> list:
     ("--astro_encoders=melted", "--astro_encoders=melted: 'melted' is not allowed; use frozen, trainable"),
     ("--redshifts=10,12", "--redshifts=10,12: no dataset for z = 12; allowed: 10, 15, 20"),
     ("--redshifts=10,10", "--redshifts=10,10 repeats a redshift"),
-    ("--dataset=z12", "--dataset=z12: 'z12' is not allowed; use z10, z15, z20, all_z"),
 ])
 def test_pipeline_rejects_bad_study_flags(tmp_path, flag, message):
     result = run_cli("deep21_tf.apps.pipeline", f"--run_dir={tmp_path / 'run'}", flag, check=False)
     assert result.returncode == 2 and message in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_an_unknown_dataset_is_refused_by_the_flag_parser_with_the_configs():
+    result = run_cli("deep21_tf.apps.pipeline", "--run_dir=never_made", "--dataset=z12", check=False)
+    assert result.returncode != 0 and "--dataset=z12: value should be one of <z10|z15|z20|all_z>" in result.stderr
+    assert not os.path.exists(os.path.join(REPO, "never_made"))
 
 
 @pytest.mark.parametrize("datasets, message", [

@@ -61,7 +61,7 @@ class Instrument:
 
     def describe(self) -> dict:
         """What a model card records: the settings, the geometry and per redshift the derived numbers."""
-        return dict(self.settings.to_json(), cosmology=cosmology.TRAINING_COSMOLOGY.name, box_len_mpc=self.box_len,
+        return dict(self.settings.to_json(), cosmology=cosmology.TRAINING_COSMOLOGY_NAME, box_len_mpc=self.box_len,
                     n_pixels=self.n_pixels, slab_depth_mpc=self.slab_depth, channels=list(self.channels))
 
 
