@@ -19,15 +19,16 @@ $(STAMP): setup.py
 	$(PY) -m pip install -e ".[dev]"
 	touch $(STAMP)
 
-## The linter, then the whole test suite (real 21cmFAST, TFDS and Keras at tiny sizes; ~15 min on 2 cores).
+## The linter, then the whole test suite (real 21cmFAST, TFDS and Keras at tiny sizes) on two pytest-xdist workers,
+## a test file's tests on one worker (its module fixtures are made once).
 test: install
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15
 
 ## Only the fast tests (no 21cmFAST runs, no tfds build, no training).
 test-fast: install
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 ## The main job end to end on the tiny preset, into $(DEMO_DIR).
 demo: install

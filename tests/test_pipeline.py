@@ -76,23 +76,22 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
         assert "--rerun_changed" in line and "new --run_dir" in line
         assert (run_dir / "stage_records.json").read_text() == records  # nothing ran
 
-    # an evaluation setting reruns the evaluations and the learning curve read from them; --rerun forces a stage
+    # an evaluation setting reruns the evaluations and the learning curve read from them, nothing else (--rerun
+    # and the other ways a stage reruns: tests/test_stage_records.py)
     curve_unet = "train U-Net (0.5 of the training simulations)"
-    third = run_cli("deep21_tf.apps.pipeline", *args, "--notta", f"--rerun={curve_unet}")
-    curve_evaluation, untta = "evaluate U-Net (0.5 of the training simulations)", "(tta: true → (unset)): "
+    third = run_cli("deep21_tf.apps.pipeline", *args, "--notta")
+    untta = "(tta: true → (unset)): "
     ran = [line for line in third.stdout.splitlines() if line.startswith("[run ]")]
     expected = [f"evaluate U-Net {untta}", f"evaluate AstroNet (frozen encoder) {untta}",
-                f"evaluate AstroNet (trainable encoder) {untta}", f"{curve_unet} (--rerun): ",
-                f"{curve_evaluation} (its input from '{curve_unet}' is remade): ",
-                f"learning curve (its input from '{curve_evaluation}' is remade; its input from 'evaluate U-Net' is "
-                "remade): "]
+                f"evaluate AstroNet (trainable encoder) {untta}",
+                "learning curve (its input from 'evaluate U-Net' is remade): "]
     assert len(ran) == len(expected), ran
     assert all(line.startswith(f"[run ] {start}") for line, start in zip(ran, expected)), ran
-    assert third.stdout.count("[skip]") == 6
+    assert third.stdout.count("[skip]") == 8
     metrics = json.loads((run_dir / "unet" / "evaluation" / "metrics.json").read_text())["redshifts"]["15"]
     assert "network" in metrics and "network_tta" not in metrics
     report = (run_dir / "REPORT.md").read_text()
-    for text in ("This run: 6 stages ran, 6 reused", "| train U-Net | reused |", f"| {curve_unet} | ran (--rerun) |",
+    for text in ("This run: 4 stages ran, 8 reused", "| train U-Net | reused |", f"| {curve_unet} | reused |",
                  "| evaluate U-Net | ran (tta: true → (unset)) |", "| learning curve | ran (its input from "):
         assert text in report, text
 
