@@ -87,6 +87,8 @@ def tiny_data_dir(tiny_suite, tmp_path_factory) -> str:
     return made_once(tmp_path_factory, "tfds_data", build)
 
 
+#: deep21-pipeline's --train_args of the end-to-end tests: a tiny U-Net, 2 epochs.
+PIPELINE_TRAIN_ARGS = "--base_filters=4,--epochs=2,--batch_size=4,--shuffle_buffer=64,--monitor_maps=2"
 TINY_TRAINING = ("--dataset=z15", "--base_filters=4", "--batch_size=4", "--shuffle_buffer=64", "--epochs=2")
 
 
@@ -117,9 +119,9 @@ def tiny_maps_mK(tiny_data_dir):
 
 #: Test files by measured cost, dearest first (`--durations`): with `--dist loadfile` the two workers take whole
 #: files in collection order, so the long ones start first and the short ones fill in at the end.
-DEAREST_FILES = ("test_pipeline.py", "test_training.py", "test_all_redshifts.py", "test_corrupt_dataset.py",
-                 "test_instrument.py", "test_packaging.py", "test_simulation_suite.py", "test_evaluate.py",
-                 "test_predict.py", "test_lines_of_sight.py", "test_tfds_build.py")
+DEAREST_FILES = ("test_pipeline.py", "test_redshift_study.py", "test_training.py", "test_all_redshifts.py",
+                 "test_corrupt_dataset.py", "test_instrument.py", "test_packaging.py", "test_simulation_suite.py",
+                 "test_evaluate.py", "test_predict.py", "test_lines_of_sight.py", "test_tfds_build.py")
 
 
 def pytest_collection_modifyitems(items):
