@@ -48,7 +48,7 @@ def session_dir(tmp_path_factory, name: str) -> str:
 def made_once(tmp_path_factory, name: str, make: Callable[[str], None], cached: bool = True) -> str:
     """`session_dir(name)` (`cached=False`: always the run's own directory) after `make(path)` ran on it exactly once
     in this run: the first worker to ask makes it (under a file lock), the others wait and reuse it. A failed `make`
-    fails every test that asks."""
+    leaves no mark, so the next worker that asks tries again (and its tests fail the same way)."""
     root = _run_root(tmp_path_factory)
     path = session_dir(tmp_path_factory, name) if cached else os.path.join(root, name)
     with open(os.path.join(root, f"{name}.lock"), "w") as lock:

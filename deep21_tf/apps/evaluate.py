@@ -67,7 +67,7 @@ def main(argv):
 def report(metrics: dict) -> str:
     """The headline lines (first the fast-physics note, for a dataset of such a suite), then a JSON line with the
     path of metrics.json."""
-    from deep21_tf.evaluation.run import METRICS_FILE
+    from deep21_tf.evaluation.files import METRICS_FILE
 
     note = FAST_PHYSICS_NOTE + "\n" if metrics.get("fast_physics") else ""
     return note + headline(metrics) + "\n" + json.dumps({"metrics": os.path.join(metrics["output_dir"], METRICS_FILE)})
