@@ -20,13 +20,20 @@ def bare_name(parameter: str) -> str:
     return parameter[len(LOG10_PREFIX):] if parameter.startswith(LOG10_PREFIX) else parameter
 
 
-#: The hi21cm dataset configs: name → redshifts packed as channels, in increasing order.
-DATASET_REDSHIFTS: Dict[str, Tuple[float, ...]] = {
+#: The hi21cm dataset configs that hold 21 cm and δ maps (the U-Net's and AstroNet's data): name → redshifts
+#: packed as channels, in increasing order.
+MAP_DATASETS: Dict[str, Tuple[float, ...]] = {
     "z10": (10.0,),
     "z15": (15.0,),
     "z20": (20.0,),
     "all_z": (10.0, 15.0, 20.0),
 }
+#: Each map config has a twin named with this prefix (params_z15, params_all_z, …) that holds the 21 cm maps and the
+#: parameters but no δ maps: AstroNet's data, which also builds from a compact suite (`SuiteConfig.compact`).
+PARAMETER_DATASET_PREFIX = "params_"
+#: Every dataset config: name → redshifts as channels.
+DATASET_REDSHIFTS: Dict[str, Tuple[float, ...]] = {
+    **MAP_DATASETS, **{PARAMETER_DATASET_PREFIX + name: redshifts for name, redshifts in MAP_DATASETS.items()}}
 #: The config names (the builder's configs, the choices of --dataset) and the default one.
 DATASET_CONFIGS = tuple(DATASET_REDSHIFTS)
 DEFAULT_DATASET = "z15"
@@ -35,8 +42,13 @@ DEFAULT_DATASET = "z15"
 DATASET_NAME = "hi21cm"
 DATASET_VERSION = "1.1.0"
 BUILDER_MODULE = "deep21_tf.data.tfds_builder"
-#: The single-redshift configs, keyed by their redshift (a redshift study trains one model per entry).
-SINGLE_REDSHIFT_DATASETS: Dict[float, str] = {zs[0]: name for name, zs in DATASET_REDSHIFTS.items() if len(zs) == 1}
+#: The single-redshift map configs, keyed by their redshift (a redshift study trains one model per entry).
+SINGLE_REDSHIFT_DATASETS: Dict[float, str] = {zs[0]: name for name, zs in MAP_DATASETS.items() if len(zs) == 1}
+
+
+def holds_density(dataset: str) -> bool:
+    """Whether the dataset config `dataset` holds δ maps (the map configs do, their params_ twins do not)."""
+    return dataset in MAP_DATASETS
 
 #: The model kinds and the dataset field each predicts: the U-Net δ maps, AstroNet the log10 parameters.
 MODEL_TARGET_FIELD = {"unet": "density", "astro": "log10_params"}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from deep21_tf.data import load_normalization, make_dataset
-from tests.conftest import run_cli
+from tests.conftest import run_cli, tfds_build
 
 pytestmark = pytest.mark.slow
 
@@ -40,16 +40,17 @@ def test_predict_takes_three_channel_maps(all_z_unet, tiny_data_dir, tmp_path):
     assert delta.shape == (2, 32, 32, 3) and np.all(np.isfinite(delta))
 
 
-def test_astronet_reads_the_parameters_from_the_three_redshifts_together(all_z_unet, tiny_data_dir, tmp_path):
-    """AstroNet on all_z end to end: its encoder from the all_z U-Net (trainable), scored with both baselines on
-    the statistics of all three redshift channels."""
-    model_dir = tmp_path / "astro"
-    run_cli("deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", "--dataset=all_z",
+def test_astronet_reads_the_parameters_from_the_three_redshifts_together(all_z_unet, tiny_suite, tmp_path):
+    """AstroNet on params_all_z (21 cm maps and parameters only, built with `tfds build`) end to end: its encoder
+    from the all_z U-Net (trainable), scored with both baselines on the statistics of all three redshift channels."""
+    data_dir, model_dir = tmp_path / "data", tmp_path / "astro"
+    tfds_build(tiny_suite, str(data_dir), "params_all_z")
+    run_cli("deep21_tf.apps.train", f"--data_dir={data_dir}", f"--model_dir={model_dir}", "--dataset=params_all_z",
             "--model=astro", "--encoder=trainable", f"--unet_dir={all_z_unet}", "--base_filters=4", "--batch_size=4",
             "--shuffle_buffer=64", "--epochs=1")
     info = json.loads((model_dir / "model_info.json").read_text())
     assert info["input_shape"] == [32, 32, 3] and info["redshifts"] == [10.0, 15.0, 20.0]
-    run_cli("deep21_tf.apps.evaluate", f"--model_dir={model_dir}", f"--data_dir={tiny_data_dir}", "--split=train",
+    run_cli("deep21_tf.apps.evaluate", f"--model_dir={model_dir}", f"--data_dir={data_dir}", "--split=train",
             f"--output_dir={tmp_path / 'eval'}", "--progress=false")
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     for name in ("network", "baseline", "baseline_kernel"):

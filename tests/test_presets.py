@@ -1,6 +1,7 @@
 """Every preset flagfile parses into valid settings (checked by each app's own flag definitions and validators)."""
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -9,9 +10,12 @@ import sys
 import pytest
 
 from deep21_tf.apps.presets import preset_path
+from deep21_tf.simulation.manifest import read_manifest
+from deep21_tf.simulation.storage import incompleteness
 from tests.conftest import REPO
 
 FLAGS_DIR = os.path.join(REPO, "flags")
+PARAMS_SUITE = os.path.join(REPO, "datasets", "params_suite")
 SIMULATE = """
 import json, sys
 from deep21_tf.apps import simulate
@@ -49,6 +53,17 @@ def test_simulation_presets_parse_into_valid_suites(flagfile):
     assert config["fast_physics"] == (flagfile == "tiny.flags")  # the science presets keep the paper's recipe
     if flagfile == "repro.flags":
         assert config["lines_of_sight"] == 3 and config["num_sims"] == 40 and config["hii_dim"] == 64
+
+
+def test_the_committed_parameter_suite_is_the_params_preset_with_complete_boxes():
+    """datasets/params_suite resumes with `deep21-simulate --flagfile=flags/params.flags` (same manifest), and every
+    box in it is a complete compact file of its manifest entry."""
+    config = parsed(SIMULATE, "params.flags")
+    suite_config, design = read_manifest(PARAMS_SUITE)
+    assert config["compact"] and suite_config.to_json() == config
+    boxes = sorted(glob.glob(os.path.join(PARAMS_SUITE, "sim_*.h5")))
+    assert boxes and all(incompleteness(path, design[int(os.path.basename(path)[4:9])], suite_config) is None
+                         for path in boxes)
 
 
 @pytest.mark.parametrize("flagfile", ["train_tiny.flags", "train_small.flags", "train_repro.flags",

@@ -18,7 +18,7 @@ from absl import app, flags  # noqa: E402
 from deep21_tf.apps.common import check_choices, fail, parse_floats, run_work  # noqa: E402
 from deep21_tf.apps.presets import expand_presets, flagfile  # noqa: E402
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags  # noqa: E402
-from deep21_tf.contracts import DATASET_CONFIGS, DEFAULT_DATASET, TRANSFER_ENCODERS, redshift_datasets  # noqa: E402
+from deep21_tf.contracts import DEFAULT_DATASET, MAP_DATASETS, TRANSFER_ENCODERS, redshift_datasets  # noqa: E402
 from deep21_tf.driver.stages import PipelineSettings, run_pipeline  # noqa: E402
 
 PROGRAM = "deep21-pipeline"
@@ -46,7 +46,7 @@ HELP = {
 define_settings_flags(PipelineSettings, HELP, defaults={"run_dir": "runs/demo"}, skip=["datasets"])
 flags.DEFINE_string("preset", None, "A shipped preset read as a flagfile, found wherever the package is installed: "
                     "demo, repro_pipeline or paper_pipeline; later flags override it.")
-flags.DEFINE_enum("dataset", DEFAULT_DATASET, DATASET_CONFIGS, "Dataset config (redshifts as channels).")
+flags.DEFINE_enum("dataset", DEFAULT_DATASET, list(MAP_DATASETS), "Dataset config (redshifts as channels).")
 flags.DEFINE_list("redshifts", [], "The paper's redshift study instead of --dataset: a U-Net, AstroNets and saliency "
                   "per redshift (of 10, 15, 20; models in RUN_DIR/z10, …), then a comparison (redshift_*.png).")
 

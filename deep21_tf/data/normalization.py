@@ -2,7 +2,8 @@
 
 Maps: per channel (redshift, increasing) mean and std over all pixels of all train maps, of the 21 cm
 brightness temperature (mK) and of the matter density contrast δ. Parameters: mean and std over the train
-simulations of log10 of each parameter (M_turn in M☉, L_X in erg s⁻¹ (M☉/yr)⁻¹, N_γ/b). Standard deviations
+simulations of log10 of each parameter (M_turn in M☉, L_X in erg s⁻¹ (M☉/yr)⁻¹, N_γ/b). A dataset without δ maps
+(a params_* config) has empty δ statistics. Standard deviations
 are population ones (ddof 0); a zero std (e.g. a single train simulation) is stored as 1, so the value is
 only centred. Everything is accumulated in float64, one file at a time.
 """
@@ -50,6 +51,9 @@ class Normalization:
     def _mean_std(self, field: str) -> Tuple[np.ndarray, np.ndarray]:
         if field not in FIELDS:
             raise ValueError(f"unknown field {field!r}; use one of {FIELDS}")
+        if not getattr(self, field + "_mean"):
+            raise ValueError(f"these statistics have no {field} maps: the dataset holds 21 cm maps and parameters "
+                             "only (a params_* config)")
         return (np.asarray(getattr(self, field + "_mean"), np.float32),
                 np.asarray(getattr(self, field + "_std"), np.float32))
 
@@ -89,18 +93,23 @@ class _RunningMoments:
 
 
 def compute_normalization(train_files: Iterable[str], redshifts: Sequence[float],
-                          train_sim_ids: Sequence[str]) -> Normalization:
-    """Statistics of the simulation files `train_files` (the train split only), channels ordered as `redshifts`."""
+                          train_sim_ids: Sequence[str], with_density: bool = True) -> Normalization:
+    """Statistics of the simulation files `train_files` (the train split only), channels ordered as `redshifts`.
+
+    With `with_density` False the δ statistics are left empty (and compact files, which hold no δ, can be read).
+    """
     map_21cm, density = _RunningMoments(len(redshifts)), _RunningMoments(len(redshifts))
     params = _RunningMoments(len(PARAMETER_NAMES))
     for path in train_files:
         maps_21cm, maps_density, _, attrs = read_maps(path, redshifts)
         map_21cm.add(maps_21cm)
-        density.add(maps_density)
+        if with_density:
+            density.add(maps_density)
         params.add(np.array([[attrs[name] for name in PARAMETER_NAMES]]))
     if not params.count:
         raise ValueError("no train files: normalisation statistics need at least one train simulation")
-    (t_mean, t_std), (d_mean, d_std), (p_mean, p_std) = map_21cm.mean_std(), density.mean_std(), params.mean_std()
+    (t_mean, t_std), (p_mean, p_std) = map_21cm.mean_std(), params.mean_std()
+    d_mean, d_std = density.mean_std() if with_density else ((), ())
     return Normalization(redshifts=tuple(float(z) for z in redshifts), map_21cm_mean=t_mean, map_21cm_std=t_std,
                          density_mean=d_mean, density_std=d_std, parameter_names=PARAMETER_NAMES,
                          log10_params_mean=p_mean, log10_params_std=p_std, train_sim_ids=tuple(train_sim_ids))

@@ -35,8 +35,9 @@ class Suite:
     files: Dict[str, str]  # sim_id -> path of its complete HDF5 file
 
 
-def open_suite(suite_dir: str, redshifts: Sequence[float]) -> Suite:
-    """Check `suite_dir` (the `--manual_dir`) holds a complete suite with `redshifts`; raise SuiteError if not."""
+def open_suite(suite_dir: str, redshifts: Sequence[float], need_density: bool = True) -> Suite:
+    """Check `suite_dir` (the `--manual_dir`) holds a complete suite with `redshifts` (and δ maps, when
+    `need_density`: a compact suite has none); raise SuiteError if not."""
     how_to_make = f"make it, or finish it, with `deep21-simulate --suite_dir={suite_dir}`"
     if not os.path.isdir(suite_dir):
         raise SuiteError(f"suite directory {suite_dir} does not exist; {how_to_make}")
@@ -47,6 +48,10 @@ def open_suite(suite_dir: str, redshifts: Sequence[float]) -> Suite:
         config, design = read_manifest(suite_dir)
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
         raise SuiteError(f"{manifest} is unreadable ({error}); {how_to_make}") from error
+    if need_density and config.compact:
+        raise SuiteError(f"{manifest}: the suite is compact (21 cm maps only, no density maps), so it cannot make a "
+                         "dataset with density maps; build its params_ twin (e.g. --config=params_z15 or params_all_z: "
+                         "21 cm maps and parameters, AstroNet's data), or simulate a suite without --compact")
     stored = []
     for redshift in redshifts:
         matches = [z for z in config.redshifts if np.isclose(z, redshift)]
@@ -65,11 +70,12 @@ def open_suite(suite_dir: str, redshifts: Sequence[float]) -> Suite:
     return Suite(suite_dir=suite_dir, config=config, redshifts=tuple(stored), files=files)
 
 
-def read_examples(path: str, redshifts: Sequence[float]) -> Iterator[Tuple[str, dict]]:
+def read_examples(path: str, redshifts: Sequence[float], with_density: bool = True) -> Iterator[Tuple[str, dict]]:
     """(key, example) for every slab map of one simulation file, channels ordered as `redshifts`.
 
-    The example holds the features of `deep21_tf.data.tfds_builder.Hi21cm`: maps (H, W, C) float32, the three
-    parameters in physical units (float64: L_X ~ 1e40 overflows float32) and in log10, and provenance.
+    The example holds the features of `deep21_tf.data.tfds_builder.Hi21cm`: maps (H, W, C) float32 (the δ map only
+    `with_density`), the three parameters in physical units (float64: L_X ~ 1e40 overflows float32) and in log10,
+    and provenance.
     """
     map_21cm, density, los_axis, attrs = read_maps(path, redshifts)
     log10_params = np.array([attrs[name] for name in PARAMETER_NAMES], dtype=np.float64)
@@ -83,5 +89,7 @@ def read_examples(path: str, redshifts: Sequence[float]) -> Iterator[Tuple[str, 
         "cell_size": np.float32(attrs["cell_size"]),
     }
     for index in range(map_21cm.shape[0]):
-        yield f"{common['sim_id']}/{index:04d}", dict(common, map_21cm=map_21cm[index], density=density[index],
-                                                      slice_index=index, los_axis=los_axis[index])
+        example = dict(common, map_21cm=map_21cm[index], slice_index=index, los_axis=los_axis[index])
+        if with_density:
+            example["density"] = density[index]
+        yield f"{common['sim_id']}/{index:04d}", example

@@ -25,7 +25,7 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.core.constants import INCOMPLETE_PREFIX
 
 from deep21_tf.contracts import (DATASET_NAME, DATASET_REDSHIFTS, DATASET_VERSION, DEFAULT_DATASET, PARAMETER_NAMES,
-                                 PARAMETER_UNITS, bare_name)
+                                 PARAMETER_UNITS, bare_name, holds_density)
 from deep21_tf.data.metadata import dataset_metadata
 from deep21_tf.data.normalization import compute_normalization
 from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
@@ -46,15 +46,21 @@ simulation), e.g. `deep21-simulate --flagfile=flags/tiny.flags --suite_dir=SUITE
 
 @dataclasses.dataclass
 class Hi21cmConfig(tfds.core.BuilderConfig):
-    """A builder config: the redshifts packed as channels, in increasing order."""
+    """A builder config: the redshifts packed as channels, in increasing order, and whether it holds δ maps."""
 
     redshifts: Tuple[float, ...] = ()
+    with_density: bool = True
+
+
+def _describe(redshifts: Tuple[float, ...], with_density: bool) -> str:
+    channels = f"z = {', '.join(f'{z:g}' for z in redshifts)}{' as channels' if len(redshifts) > 1 else ''}"
+    content = "21 cm and density maps" if with_density else "21 cm maps and parameters only (any suite, compact too)"
+    return f"{channels}; {content}, (H, W, {len(redshifts)})."
 
 
 BUILDER_CONFIGS = [
-    Hi21cmConfig(name=name, redshifts=redshifts,
-                 description=f"z = {', '.join(f'{z:g}' for z in redshifts)}{' as channels' if len(redshifts) > 1 else ''}"
-                             f"; maps (H, W, {len(redshifts)}).")
+    Hi21cmConfig(name=name, redshifts=redshifts, with_density=holds_density(name),
+                 description=_describe(redshifts, holds_density(name)))
     for name, redshifts in DATASET_REDSHIFTS.items()
 ]
 
@@ -82,10 +88,13 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
         channels = len(self.builder_config.redshifts)
         maps = dict(shape=(None, None, channels), dtype=np.float32, encoding=tfds.features.Encoding.BYTES)
         units = ", ".join(f"{bare_name(name)} [{PARAMETER_UNITS[name]}]" for name in PARAMETER_NAMES)
+        with_density = self.builder_config.with_density
+        density = ({"density": tfds.features.Tensor(**maps, doc="matter density contrast δ, real space")}
+                   if with_density else {})
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
                 "map_21cm": tfds.features.Tensor(**maps, doc="21 cm brightness temperature, redshift space, mK"),
-                "density": tfds.features.Tensor(**maps, doc="matter density contrast δ, real space"),
+                **density,
                 # Raw bytes: tf.train.Example stores floats as float32, and L_X ~ 1e40 overflows float32.
                 "params": tfds.features.Tensor(shape=(3,), dtype=np.float64, encoding=tfds.features.Encoding.BYTES,
                                                doc=f"parameters: {units}"),
@@ -100,7 +109,7 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
                 "box_len": tfds.features.Scalar(dtype=np.float32, doc="box side, Mpc"),
                 "cell_size": tfds.features.Scalar(dtype=np.float32, doc="cell size, Mpc"),
             }),
-            supervised_keys=("map_21cm", "density"),
+            supervised_keys=("map_21cm", "density" if with_density else "log10_params"),
             metadata=tfds.core.MetadataDict(),
             homepage="https://arxiv.org/abs/2006.14305",
         )
@@ -133,7 +142,7 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
 
     def _open_suite(self, manual_dir) -> Tuple[Suite, Dict[str, Tuple[str, ...]]]:
         """The checked suite and its {split: sim_ids}; raises SuiteError / SplitError naming the file."""
-        suite = open_suite(os.fspath(manual_dir), self.builder_config.redshifts)
+        suite = open_suite(os.fspath(manual_dir), self.builder_config.redshifts, self.builder_config.with_density)
         try:
             return suite, assign_splits(suite.files)  # fails loudly if a simulation would be in two splits
         except SplitError as error:
@@ -142,16 +151,17 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         suite, assignment = self._open_suite(dl_manager.manual_dir)
         train_files = [suite.files[sim_id] for sim_id in assignment["train"]]
-        stats = compute_normalization(train_files, suite.redshifts, assignment["train"])
+        with_density = self.builder_config.with_density
+        stats = compute_normalization(train_files, suite.redshifts, assignment["train"], with_density)
         height = suite.config.hii_dim
         self.info.metadata.update(dataset_metadata(stats, assignment, (height, height, len(suite.redshifts)),
                                                    suite.config.to_json()))
         return {split: self._generate_examples([suite.files[sim_id] for sim_id in assignment[split]],
-                                               suite.redshifts) for split in SPLITS}
+                                               suite.redshifts, with_density) for split in SPLITS}
 
-    def _generate_examples(self, paths, redshifts):
+    def _generate_examples(self, paths, redshifts, with_density):
         """A Beam transform: one element per simulation file, fanned out to its slab maps."""
         beam = tfds.core.lazy_imports.apache_beam
         return (beam.Create(sorted(paths))
                 | beam.Reshuffle()
-                | beam.FlatMap(read_examples, redshifts=tuple(redshifts)))
+                | beam.FlatMap(read_examples, redshifts=tuple(redshifts), with_density=with_density))

@@ -58,6 +58,10 @@ class SuiteConfig:
     wedge: bool = False
     wedge_slope: float = 1.0  # in units of the horizon slope m_h(z): 1 = horizon, sin θ_FoV = primary beam
     wedge_buffer: float = 0.0  # b, Mpc⁻¹
+    #: Store only the 21 cm maps (no δ maps), in float16, compressed: ~0.3 MB per 64³ box of 16 maps at three
+    #: redshifts, a suite small enough to commit and grow over many sessions. AstroNet's params_* datasets build
+    #: from it; the U-Net's need δ and do not. Manifests written before this setting existed load as off.
+    compact: bool = False
 
     @property
     def cell_size(self) -> float:

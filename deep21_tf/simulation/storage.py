@@ -15,6 +15,9 @@ Layout of ``sim_NNNNN.h5``::
 
 n = slabs per line of sight × lines of sight, the slabs of each line of sight in turn.
             attrs: redshift, mean_brightness_temp [mK], mean_neutral_fraction
+
+A compact suite (`SuiteConfig.compact`, attr ``compact``) stores no ``density`` and its 21 cm maps as float16 with
+gzip compression (float16 keeps 11 significant bits: ~0.02 mK at 30 mK, ~0.1 mK at −200 mK).
 """
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ from deep21_tf.simulation.physics import SimulationResult
 from deep21_tf.util.atomic import atomic_path
 
 FILE_FORMAT = 2  # 2: los_axis per map, lines_of_sight
+#: How a compact suite stores its maps (h5py dataset options).
+COMPACT_STORAGE = dict(dtype=np.float16, compression="gzip", compression_opts=6, shuffle=True)
 BRIGHTNESS_FIELD, DENSITY_FIELD, LOS_AXIS_FIELD = "brightness_temp", "density", "los_axis"
 MAP_FIELDS = (BRIGHTNESS_FIELD, DENSITY_FIELD)
 REAL_SPACE_FIELD = "brightness_temp_real_space"
@@ -59,24 +64,27 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
             attrs.update(box_len=config.box_len, hii_dim=config.hii_dim, cell_size=config.cell_size,
                          slab_thickness=config.slab_thickness, slab_spacing=config.slab_spacing,
                          slab_starts=np.asarray(config.slab_starts), lines_of_sight=config.lines_of_sight,
-                         fast_physics=config.fast_physics, redshifts=np.asarray(sorted(config.redshifts)))
+                         fast_physics=config.fast_physics, compact=config.compact,
+                         redshifts=np.asarray(sorted(config.redshifts)))
             attrs.update(code_version=result.code_version, deep21_version=deep21_tf.__version__,
                          options=json.dumps(result.options), n_threads=result.n_threads,
                          format=FILE_FORMAT)
+            storage = COMPACT_STORAGE if config.compact else {}
             for redshift in sorted(config.redshifts):
                 maps = result.maps[redshift]
                 group = handle.create_group(redshift_group(redshift))
                 group.attrs.update(redshift=redshift, mean_brightness_temp=maps.mean_brightness_temp,
                                    mean_neutral_fraction=maps.mean_neutral_fraction)
-                group.create_dataset(BRIGHTNESS_FIELD, data=maps.brightness_temp)
-                group.create_dataset(DENSITY_FIELD, data=maps.density)
+                group.create_dataset(BRIGHTNESS_FIELD, data=maps.brightness_temp, **storage)
+                if not config.compact:
+                    group.create_dataset(DENSITY_FIELD, data=maps.density)
                 group.create_dataset(LOS_AXIS_FIELD, data=maps.los_axis)
                 if config.keep_real_space_21cm:
-                    group.create_dataset(REAL_SPACE_FIELD, data=maps.brightness_temp_real_space)
+                    group.create_dataset(REAL_SPACE_FIELD, data=maps.brightness_temp_real_space, **storage)
                 if config.wedge:
                     from deep21_tf.simulation.wedge import horizon_slope  # (astropy: only when needed)
 
-                    wedge = group.create_dataset(WEDGE_FIELD, data=maps.brightness_temp_wedge)
+                    wedge = group.create_dataset(WEDGE_FIELD, data=maps.brightness_temp_wedge, **storage)
                     wedge.attrs.update(wedge_slope=config.wedge_slope * horizon_slope(redshift),
                                        wedge_buffer=config.wedge_buffer)
             attrs["complete"] = True
@@ -94,10 +102,12 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
             if int(attrs["seed"]) != spec.seed or any(
                     not np.isclose(attrs[name], getattr(spec, name)) for name in PARAMETER_NAMES):
                 return "seed or parameters differ from the manifest"
-            if bool(attrs.get("fast_physics", False)) != config.fast_physics:
-                return f"made with fast_physics={not config.fast_physics}, the manifest says {config.fast_physics}"
+            for setting in ("fast_physics", "compact"):
+                if bool(attrs.get(setting, False)) != getattr(config, setting):
+                    return f"made with {setting}={not getattr(config, setting)}, the manifest says {getattr(config, setting)}"
             shape = (config.maps_per_box, config.hii_dim, config.hii_dim)
-            fields = (MAP_FIELDS + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
+            fields = (((BRIGHTNESS_FIELD,) if config.compact else MAP_FIELDS)
+                      + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
                       + ((WEDGE_FIELD,) if config.wedge else ()))
             for redshift in config.redshifts:
                 name = redshift_group(redshift)
@@ -113,15 +123,16 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
     return None
 
 
-def read_maps(path: str, redshifts: Sequence[float]) -> Tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """(21 cm maps in mK, δ maps, line-of-sight axis per map, file attributes) of the file at `path`.
+def read_maps(path: str, redshifts: Sequence[float]) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray, dict]:
+    """(21 cm maps in mK, δ maps or None in a compact file, line-of-sight axis per map, file attributes) of `path`.
 
     Maps are (n_maps, H, W, len(redshifts)) float32; the line-of-sight axes (n_maps,) are the same at every redshift.
     """
     with h5py.File(path, "r") as handle:
         groups = [handle[redshift_group(z)] for z in redshifts]
         map_21cm = np.stack([group[BRIGHTNESS_FIELD][()] for group in groups], axis=-1).astype(np.float32)
-        density = np.stack([group[DENSITY_FIELD][()] for group in groups], axis=-1).astype(np.float32)
+        density = (np.stack([group[DENSITY_FIELD][()] for group in groups], axis=-1).astype(np.float32)
+                   if DENSITY_FIELD in groups[0] else None)
         los_axis = groups[0][LOS_AXIS_FIELD][()].astype(np.int32)
         attrs = dict(handle.attrs)
     return map_21cm, density, los_axis, attrs

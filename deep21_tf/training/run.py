@@ -12,7 +12,7 @@ import time
 import keras
 import numpy as np
 
-from deep21_tf.contracts import MODEL_TARGET_FIELD
+from deep21_tf.contracts import DATASET_REDSHIFTS, MODEL_TARGET_FIELD
 from deep21_tf.data import load_normalization, make_dataset, open_builder
 from deep21_tf.data.integrity import readable
 from deep21_tf.data import metadata
@@ -115,11 +115,13 @@ def _build_network(settings: TrainSettings, shape) -> keras.Model:
 
 
 def load_unet_for_transfer(unet_dir: str, dataset: str, shape) -> keras.Model:
-    """The trained U-Net network of `unet_dir`, checked to match this dataset and map shape."""
+    """The trained U-Net network of `unet_dir`, checked to match this dataset's redshifts and map shape (a U-Net of
+    z15 serves an AstroNet of z15 or of its twin params_z15)."""
     info = run_files.read(unet_dir, run_files.INFO_FILE)
     if info["model"] != "unet":
         raise ValueError(f"--unet_dir={unet_dir} holds a {info['model']} model, not a U-Net")
-    if info["dataset"] != dataset or tuple(info["input_shape"]) != tuple(shape):
+    same_redshifts = DATASET_REDSHIFTS.get(info["dataset"]) == DATASET_REDSHIFTS[dataset]
+    if not same_redshifts or tuple(info["input_shape"]) != tuple(shape):
         raise ValueError(f"--unet_dir={unet_dir} was trained on {info['dataset']} maps of shape "
                          f"{tuple(info['input_shape'])}, but this run uses {dataset} maps of shape {tuple(shape)}")
     return keras.saving.load_model(run_files.path(unet_dir, run_files.NETWORK_FILE), safe_mode=True)

@@ -1,0 +1,84 @@
+"""A compact suite (21 cm maps only, float16, compressed) and the params_* datasets that AstroNet reads from it."""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import h5py
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from deep21_tf.data import Hi21cm, load_normalization, make_dataset
+from deep21_tf.data.suite import SuiteError
+from deep21_tf.data.synthetic import write_synthetic_suite
+from deep21_tf.simulation.config import SuiteConfig
+from deep21_tf.simulation.manifest import read_manifest
+from deep21_tf.simulation.storage import incompleteness, read_maps, simulation_path
+from deep21_tf.training.settings import TrainSettings
+
+CONFIG = SuiteConfig(num_sims=4, hii_dim=16, box_len=48.0, slab_thickness=4, slab_spacing=4, design_seed=3)
+COMPACT = dataclasses.replace(CONFIG, compact=True)
+
+
+@pytest.fixture(scope="module")
+def suites(tmp_path_factory) -> dict:
+    """The same random maps written as a full and as a compact suite: {"full": dir, "compact": dir}."""
+    root = tmp_path_factory.mktemp("suites")
+    dirs = {"full": str(root / "full"), "compact": str(root / "compact")}
+    write_synthetic_suite(dirs["full"], CONFIG)
+    write_synthetic_suite(dirs["compact"], COMPACT)
+    return dirs
+
+
+def test_a_compact_file_holds_the_21cm_maps_in_float16_and_no_density(suites):
+    _, design = read_manifest(suites["compact"])
+    for spec in design:
+        full_path, compact_path = simulation_path(suites["full"], spec), simulation_path(suites["compact"], spec)
+        assert incompleteness(compact_path, spec, COMPACT) is None
+        full_21cm, full_density, full_los, _ = read_maps(full_path, CONFIG.redshifts)
+        compact_21cm, compact_density, compact_los, attrs = read_maps(compact_path, CONFIG.redshifts)
+        assert full_density is not None and compact_density is None and bool(attrs["compact"])
+        np.testing.assert_array_equal(compact_21cm, full_21cm.astype(np.float16).astype(np.float32))
+        np.testing.assert_array_equal(compact_los, full_los)
+        with h5py.File(compact_path, "r") as handle:
+            stored = handle["z15.00/brightness_temp"]
+            assert stored.dtype == np.float16 and stored.compression == "gzip" and "density" not in handle["z15.00"]
+    # a file of the other kind is not a complete file of the suite, and says why
+    assert "compact=True, the manifest says False" in incompleteness(compact_path, spec, CONFIG)
+    assert "compact=False, the manifest says True" in incompleteness(full_path, spec, COMPACT)
+
+
+def _build(suite_dir: str, data_dir: str, config: str) -> None:
+    Hi21cm(data_dir=data_dir, config=config).download_and_prepare(
+        download_config=tfds.download.DownloadConfig(manual_dir=suite_dir))
+
+
+def test_a_compact_suite_builds_params_datasets_only(suites, tmp_path):
+    data_dir = str(tmp_path / "data")
+    os.makedirs(data_dir)
+    with pytest.raises(SuiteError, match="compact .*params_z15") as error:
+        _build(suites["compact"], data_dir, "z15")
+    assert "manifest.json" in str(error.value) and os.listdir(data_dir) == []
+
+    _build(suites["compact"], data_dir, "params_all_z")
+    builder = tfds.builder_from_directory(os.path.join(data_dir, "hi21cm", "params_all_z", "1.1.0"))
+    assert "density" not in builder.info.features and builder.info.supervised_keys == ("map_21cm", "log10_params")
+    norm = load_normalization(data_dir, "params_all_z")
+    assert norm.density_mean == () and len(norm.map_21cm_mean) == 3
+    with pytest.raises(ValueError, match="no density maps"):
+        norm.normalize("density", np.zeros(3))
+    # its 21 cm statistics are those of the full suite, up to float16 rounding
+    _build(suites["full"], data_dir, "all_z")
+    full_norm = load_normalization(data_dir, "all_z")
+    np.testing.assert_allclose(norm.map_21cm_mean, full_norm.map_21cm_mean, rtol=1e-3)
+    np.testing.assert_allclose(norm.map_21cm_std, full_norm.map_21cm_std, rtol=1e-3)
+    maps, params = next(make_dataset(data_dir, "params_all_z", "train", target="astro", batch_size=8)
+                        .as_numpy_iterator())
+    assert maps.shape == (8, 16, 16, 3) and params.shape == (8, 3) and np.all(np.isfinite(maps))
+
+
+def test_the_unet_refuses_a_dataset_without_density():
+    with pytest.raises(ValueError, match="--dataset=params_z15 holds no density maps.*z15"):
+        TrainSettings(data_dir="data", dataset="params_z15").validate()
+    assert TrainSettings(data_dir="data", dataset="params_z15", model="astro", encoder="scratch").validate()
