@@ -67,10 +67,11 @@ def test_the_committed_parameter_suite_is_the_params_preset_with_complete_boxes(
 
 
 @pytest.mark.parametrize("flagfile", ["train_tiny.flags", "train_small.flags", "train_repro.flags",
-                                      "train_paper.flags"])
+                                      "train_paper.flags", "train_params.flags"])
 def test_training_presets_parse_into_valid_settings(flagfile):
     settings = parsed(TRAIN, flagfile)
-    assert settings["dataset"] == "z15" and settings["adam_epsilon"] == 1e-8
+    dataset = "params_all_z" if flagfile == "train_params.flags" else "z15"
+    assert settings["dataset"] == dataset and settings["adam_epsilon"] == 1e-8
     if flagfile != "train_tiny.flags":
         assert settings["base_filters"] == 64 and settings["batch_size"] == 30  # the paper's network and batch
 
