@@ -254,6 +254,43 @@ def redshift_r2_figure(study: dict) -> plt.Figure:
     return figure
 
 
+#: How a parameter learning curve draws each score of `parameter_curve_figure`.
+CURVE_SCORE_STYLES = {"network": dict(label="AstroNet", marker="o", linestyle="-"),
+                      "baseline_kernel": dict(label="kernel ridge on map summaries", marker="s", linestyle="--")}
+
+
+def _or_nan(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def parameter_curve_figure(points: Sequence[dict], scores: Sequence[str]) -> plt.Figure:
+    """AstroNet's learning curve (`deep21_tf.driver.learning_curve`): per parameter, R² (log10, test maps) of each
+    of `scores` against the number of training boxes, with its bootstrap 68 % interval over test boxes."""
+    boxes = [p["train_simulations"] for p in points]
+    names = list(points[0][scores[0]]["r2_log10"])
+    figure, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), sharey=True)
+    for axis, name in zip(np.atleast_1d(axes), names):
+        for score in scores:
+            r2 = np.array([_or_nan(p[score]["r2_log10"][name]) for p in points])
+            band = np.array([[_or_nan(v) for v in ((p[score]["r2_log10_interval_68"] or {}).get(name) or (None, None))]
+                             for p in points])  # (points, 2): the 68 % interval, NaN where undefined
+            errors = np.nan_to_num(np.abs(np.stack([r2 - band[:, 0], band[:, 1] - r2])))
+            axis.errorbar(boxes, r2, yerr=errors, capsize=3, **CURVE_SCORE_STYLES.get(score, dict(label=score)))
+        axis.axhline(0.0, color="k", linewidth=0.6)
+        axis.set(xscale="log", xlabel="training boxes (simulations)",
+                 title=PARAMETER_LABELS.get(name, name).split(" [")[0])
+        axis.set_ylim(max(-1.0, axis.get_ylim()[0]), 1.02)  # R² below −1 (worse than the mean, twice over) is cut
+        axis.xaxis.set_major_formatter(ticker.ScalarFormatter())
+        axis.xaxis.set_minor_formatter(ticker.NullFormatter())
+        axis.set_xticks(boxes)
+        axis.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel("R² of log10 parameter (test maps)")
+    np.atleast_1d(axes)[0].legend()
+    figure.suptitle("AstroNet learning curve: same validation and test boxes")
+    figure.tight_layout()
+    return figure
+
+
 def learning_curve_figure(points: Sequence[dict], k_values: Sequence[float]) -> plt.Figure:
     """The learning curve (`deep21_tf.driver.learning_curve`): r at each of `k_values` (Mpc⁻¹) and the MSE of δ on
     the test split against the number of training maps; `points` hold train_maps, r_k{k} and mse_delta^2."""
