@@ -20,6 +20,7 @@ import tensorflow_datasets as tfds
 from deep21_tf.data import Hi21cm, load_normalization, metadata, open_builder
 from deep21_tf.data.splits import assign_splits, split_counts
 from deep21_tf.data.suite import SuiteError
+from deep21_tf.evaluation.data import map_sim_ids, physical_batches
 from deep21_tf.simulation.manifest import read_manifest
 from tests.conftest import REPO, TFDS_CLI, run_cli, tfds_build
 
@@ -103,6 +104,22 @@ def test_features_and_reading_without_the_builder_code(tiny_data_dir, tiny_suite
     assert example["shape"] == [32, 32, 1] and example["redshift"] == [15.0] and example["seed"] == spec.seed
     assert example["box_len"] == 48.0 and example["cell_size"] == 1.5 and 0 <= example["slice_index"] < 8
     assert example["los_axis"] == 2  # one line of sight: the box's z axis
+
+
+@pytest.mark.slow
+def test_evaluation_box_ids_follow_the_maps_it_scores(tiny_data_dir, tiny_suite):
+    """`map_sim_ids` reads the split a second time: its ids must be those of the maps `physical_batches` yields, in
+    the same order (the per-box scores and bootstrap intervals rest on it). Checked on the train split's 2 boxes
+    against the suite's own files."""
+    builder = open_builder(tiny_data_dir, "z15")
+    maps = np.concatenate([m[..., 0] for m, _ in physical_batches(builder, "train", "astro", 5, progress=False)])
+    box_ids = map_sim_ids(builder, "train")
+    assert len(set(box_ids)) == 2 and len(box_ids) == len(maps) == 16
+    for sim_id in set(box_ids):
+        with h5py.File(os.path.join(tiny_suite, sim_id + ".h5"), "r") as handle:
+            stored = handle["z15.00/brightness_temp"][()]
+        for slab_map in maps[box_ids == sim_id]:  # every map credited to a box is one of that box's maps
+            assert np.min(np.abs(stored - slab_map).max(axis=(1, 2))) < 1e-3
 
 
 def _copy_suite(source: str, tmp_path, name: str = "suite") -> str:
