@@ -31,9 +31,13 @@ MAP_DATASETS: Dict[str, Tuple[float, ...]] = {
 #: Each map config has a twin named with this prefix (params_z15, params_all_z, …) that holds the 21 cm maps and the
 #: parameters but no δ maps: AstroNet's data, which also builds from a compact suite (`SuiteConfig.compact`).
 PARAMETER_DATASET_PREFIX = "params_"
+#: … and a twin with this suffix (z15_wedge, params_all_z_wedge, …) whose 21 cm maps are those with the foreground
+#: wedge removed (the suite field of `SuiteConfig.wedge`).
+WEDGE_DATASET_SUFFIX = "_wedge"
 #: Every dataset config: name → redshifts as channels.
 DATASET_REDSHIFTS: Dict[str, Tuple[float, ...]] = {
-    **MAP_DATASETS, **{PARAMETER_DATASET_PREFIX + name: redshifts for name, redshifts in MAP_DATASETS.items()}}
+    prefix + name + suffix: redshifts for prefix in ("", PARAMETER_DATASET_PREFIX)
+    for suffix in ("", WEDGE_DATASET_SUFFIX) for name, redshifts in MAP_DATASETS.items()}
 #: The config names (the builder's configs, the choices of --dataset) and the default one.
 DATASET_CONFIGS = tuple(DATASET_REDSHIFTS)
 DEFAULT_DATASET = "z15"
@@ -47,8 +51,14 @@ SINGLE_REDSHIFT_DATASETS: Dict[float, str] = {zs[0]: name for name, zs in MAP_DA
 
 
 def holds_density(dataset: str) -> bool:
-    """Whether the dataset config `dataset` holds δ maps (the map configs do, their params_ twins do not)."""
-    return dataset in MAP_DATASETS
+    """Whether the dataset config `dataset` holds δ maps (all but the params_ twins do)."""
+    return dataset in DATASET_REDSHIFTS and not dataset.startswith(PARAMETER_DATASET_PREFIX)
+
+
+def wedge_removed(dataset: str) -> bool:
+    """Whether the 21 cm maps of the dataset config `dataset` are those with the foreground wedge removed."""
+    return dataset.endswith(WEDGE_DATASET_SUFFIX)
+
 
 #: The model kinds and the dataset field each predicts: the U-Net δ maps, AstroNet the log10 parameters.
 MODEL_TARGET_FIELD = {"unet": "density", "astro": "log10_params"}

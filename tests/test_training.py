@@ -196,7 +196,8 @@ def test_astronet_killed_mid_epoch_resumes_with_the_same_dropout_masks(trained_a
 @pytest.mark.parametrize("extra, message", [
     (["--model=astro", "--encoder=frozen"], "--encoder=frozen loads a trained U-Net: give --unet_dir"),
     (["--epochs=0"], "--epochs=0 is not allowed"),
-    (["--dataset=z99"], "--dataset=z99: value should be one of <z10|z15|z20|all_z>"),
+    (["--dataset=z99"], "--dataset=z99: value should be one of <z10|z15|z20|all_z|z10_wedge|"),
+    (["--model=unet", "--dataset=params_z15"], "--dataset=params_z15 holds no density maps, which the U-Net learns"),
 ])
 def test_bad_training_flags_fail_clearly_and_write_nothing(tiny_data_dir, tmp_path, extra, message):
     model_dir = tmp_path / "m"

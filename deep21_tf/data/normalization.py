@@ -15,7 +15,7 @@ from typing import Iterable, Sequence, Tuple
 import numpy as np
 
 from deep21_tf.contracts import PARAMETER_NAMES
-from deep21_tf.simulation.storage import read_maps
+from deep21_tf.simulation.storage import BRIGHTNESS_FIELD, read_maps
 
 #: Normalised quantities and the names of their statistics in `Normalization`.
 FIELDS = ("map_21cm", "density", "log10_params")
@@ -93,15 +93,17 @@ class _RunningMoments:
 
 
 def compute_normalization(train_files: Iterable[str], redshifts: Sequence[float],
-                          train_sim_ids: Sequence[str], with_density: bool = True) -> Normalization:
+                          train_sim_ids: Sequence[str], with_density: bool = True,
+                          field_21cm: str = BRIGHTNESS_FIELD) -> Normalization:
     """Statistics of the simulation files `train_files` (the train split only), channels ordered as `redshifts`.
 
-    With `with_density` False the δ statistics are left empty (and compact files, which hold no δ, can be read).
+    With `with_density` False the δ statistics are left empty (and compact files, which hold no δ, can be read);
+    `field_21cm` is the files' 21 cm field the dataset packs (`read_maps`).
     """
     map_21cm, density = _RunningMoments(len(redshifts)), _RunningMoments(len(redshifts))
     params = _RunningMoments(len(PARAMETER_NAMES))
     for path in train_files:
-        maps_21cm, maps_density, _, attrs = read_maps(path, redshifts)
+        maps_21cm, maps_density, _, attrs = read_maps(path, redshifts, field_21cm)
         map_21cm.add(maps_21cm)
         if with_density:
             density.add(maps_density)

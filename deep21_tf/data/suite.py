@@ -15,7 +15,7 @@ import numpy as np
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.simulation.config import SuiteConfig
 from deep21_tf.simulation.manifest import manifest_path, read_manifest
-from deep21_tf.simulation.storage import incompleteness, read_maps, simulation_path
+from deep21_tf.simulation.storage import BRIGHTNESS_FIELD, incompleteness, read_maps, simulation_path
 
 #: At most this many bad files are listed in one error.
 MAX_LISTED_PROBLEMS = 5
@@ -35,9 +35,10 @@ class Suite:
     files: Dict[str, str]  # sim_id -> path of its complete HDF5 file
 
 
-def open_suite(suite_dir: str, redshifts: Sequence[float], need_density: bool = True) -> Suite:
+def open_suite(suite_dir: str, redshifts: Sequence[float], need_density: bool = True, need_wedge: bool = False) -> Suite:
     """Check `suite_dir` (the `--manual_dir`) holds a complete suite with `redshifts` (and δ maps, when
-    `need_density`: a compact suite has none); raise SuiteError if not."""
+    `need_density`: a compact suite has none; and wedge-filtered 21 cm maps, when `need_wedge`); raise SuiteError if
+    not."""
     how_to_make = f"make it, or finish it, with `deep21-simulate --suite_dir={suite_dir}`"
     if not os.path.isdir(suite_dir):
         raise SuiteError(f"suite directory {suite_dir} does not exist; {how_to_make}")
@@ -52,6 +53,9 @@ def open_suite(suite_dir: str, redshifts: Sequence[float], need_density: bool = 
         raise SuiteError(f"{manifest}: the suite is compact (21 cm maps only, no density maps), so it cannot make a "
                          "dataset with density maps; build its params_ twin (e.g. --config=params_z15 or params_all_z: "
                          "21 cm maps and parameters, AstroNet's data), or simulate a suite without --compact")
+    if need_wedge and not config.wedge:
+        raise SuiteError(f"{manifest}: the suite has no 21 cm maps with the foreground wedge removed; build a config "
+                         "without the _wedge suffix, or simulate a suite with --wedge")
     stored = []
     for redshift in redshifts:
         matches = [z for z in config.redshifts if np.isclose(z, redshift)]
@@ -70,14 +74,15 @@ def open_suite(suite_dir: str, redshifts: Sequence[float], need_density: bool = 
     return Suite(suite_dir=suite_dir, config=config, redshifts=tuple(stored), files=files)
 
 
-def read_examples(path: str, redshifts: Sequence[float], with_density: bool = True) -> Iterator[Tuple[str, dict]]:
+def read_examples(path: str, redshifts: Sequence[float], with_density: bool = True,
+                  field_21cm: str = BRIGHTNESS_FIELD) -> Iterator[Tuple[str, dict]]:
     """(key, example) for every slab map of one simulation file, channels ordered as `redshifts`.
 
-    The example holds the features of `deep21_tf.data.tfds_builder.Hi21cm`: maps (H, W, C) float32 (the δ map only
-    `with_density`), the three parameters in physical units (float64: L_X ~ 1e40 overflows float32) and in log10,
-    and provenance.
+    The example holds the features of `deep21_tf.data.tfds_builder.Hi21cm`: maps (H, W, C) float32 (the 21 cm maps
+    from the file's `field_21cm`; the δ map only `with_density`), the three parameters in physical units (float64:
+    L_X ~ 1e40 overflows float32) and in log10, and provenance.
     """
-    map_21cm, density, los_axis, attrs = read_maps(path, redshifts)
+    map_21cm, density, los_axis, attrs = read_maps(path, redshifts, field_21cm)
     log10_params = np.array([attrs[name] for name in PARAMETER_NAMES], dtype=np.float64)
     common = {
         "params": 10.0 ** log10_params,

@@ -1,7 +1,8 @@
 """A synthetic suite in the simulation stage's exact format (manifest + HDF5 files), with random maps.
 
 For the builder's dummy data and the pipeline benchmarks, where file layout and sizes matter but physics does
-not (a 200³ 21cmFAST run takes ~30 min). Maps: Gaussian 21 cm brightness temperature (mK), log-normal δ.
+not (a 200³ 21cmFAST run takes ~30 min). Maps: Gaussian 21 cm brightness temperature (mK), log-normal δ, and (a
+suite with `wedge`) unit Gaussian "wedge-filtered" 21 cm maps.
 """
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ def random_result(config: SuiteConfig, rng: np.random.Generator) -> SimulationRe
     for z in config.redshifts:
         temperature = rng.normal(-40.0 - 3.0 * z, 10.0, shape).astype(np.float32)
         density = (rng.lognormal(0.0, 0.3, shape) - 1.0).astype(np.float32)
+        wedge = rng.normal(0.0, 1.0, shape).astype(np.float32) if config.wedge else None
         maps[z] = RedshiftMaps(redshift=z, brightness_temp=temperature, density=density,
                                brightness_temp_real_space=temperature, mean_brightness_temp=float(temperature.mean()),
-                               mean_neutral_fraction=1.0, los_axis=los_axis)
+                               mean_neutral_fraction=1.0, los_axis=los_axis, brightness_temp_wedge=wedge)
     return SimulationResult(maps=maps, code_version="synthetic", options={}, n_threads=1)
 
 

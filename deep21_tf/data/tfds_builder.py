@@ -25,12 +25,13 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.core.constants import INCOMPLETE_PREFIX
 
 from deep21_tf.contracts import (DATASET_NAME, DATASET_REDSHIFTS, DATASET_VERSION, DEFAULT_DATASET, PARAMETER_NAMES,
-                                 PARAMETER_UNITS, bare_name, holds_density)
+                                 PARAMETER_UNITS, bare_name, holds_density, wedge_removed)
 from deep21_tf.data.metadata import dataset_metadata
 from deep21_tf.data.normalization import compute_normalization
 from deep21_tf.data.splits import SPLITS, SplitError, assign_splits
 from deep21_tf.data.suite import Suite, SuiteError, open_suite, read_examples
 from deep21_tf.simulation.manifest import manifest_path
+from deep21_tf.simulation.storage import BRIGHTNESS_FIELD, WEDGE_FIELD
 from deep21_tf.util.paths import BUILDER_FOLDER
 
 NAME = DATASET_NAME
@@ -46,23 +47,33 @@ simulation), e.g. `deep21-simulate --flagfile=flags/tiny.flags --suite_dir=SUITE
 
 @dataclasses.dataclass
 class Hi21cmConfig(tfds.core.BuilderConfig):
-    """A builder config: the redshifts packed as channels, in increasing order, and whether it holds δ maps."""
+    """A builder config: the redshifts packed as channels, in increasing order; whether it holds δ maps; whether its
+    21 cm maps are those with the foreground wedge removed."""
 
     redshifts: Tuple[float, ...] = ()
     with_density: bool = True
+    wedge: bool = False
+
+    @property
+    def field_21cm(self) -> str:
+        """The simulation files' field its 21 cm maps come from."""
+        return WEDGE_FIELD if self.wedge else BRIGHTNESS_FIELD
 
 
-def _describe(redshifts: Tuple[float, ...], with_density: bool) -> str:
+def _describe(redshifts: Tuple[float, ...], with_density: bool, wedge: bool) -> str:
+    """E.g. `z = 10, 15, 20 as channels; 21 cm maps and parameters only (compact suites too), (H, W, 3).`"""
     channels = f"z = {', '.join(f'{z:g}' for z in redshifts)}{' as channels' if len(redshifts) > 1 else ''}"
-    content = "21 cm and density maps" if with_density else "21 cm maps and parameters only (any suite, compact too)"
+    maps = "21 cm maps (foreground wedge removed; a suite made with --wedge)" if wedge else "21 cm maps"
+    content = f"{maps} and density maps" if with_density else f"{maps} and parameters only (compact suites too)"
     return f"{channels}; {content}, (H, W, {len(redshifts)})."
 
 
-BUILDER_CONFIGS = [
-    Hi21cmConfig(name=name, redshifts=redshifts, with_density=holds_density(name),
-                 description=_describe(redshifts, holds_density(name)))
-    for name, redshifts in DATASET_REDSHIFTS.items()
-]
+def _builder_config(name: str, redshifts: Tuple[float, ...]) -> Hi21cmConfig:
+    content = dict(redshifts=redshifts, with_density=holds_density(name), wedge=wedge_removed(name))
+    return Hi21cmConfig(name=name, description=_describe(**content), **content)
+
+
+BUILDER_CONFIGS = [_builder_config(name, redshifts) for name, redshifts in DATASET_REDSHIFTS.items()]
 
 
 def _under_tfds_cli() -> bool:
@@ -93,7 +104,8 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
                    if with_density else {})
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
-                "map_21cm": tfds.features.Tensor(**maps, doc="21 cm brightness temperature, redshift space, mK"),
+                "map_21cm": tfds.features.Tensor(**maps, doc="21 cm brightness temperature, redshift space, mK"
+                                                 + (", foreground wedge removed" if self.builder_config.wedge else "")),
                 **density,
                 # Raw bytes: tf.train.Example stores floats as float32, and L_X ~ 1e40 overflows float32.
                 "params": tfds.features.Tensor(shape=(3,), dtype=np.float64, encoding=tfds.features.Encoding.BYTES,
@@ -142,7 +154,8 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
 
     def _open_suite(self, manual_dir) -> Tuple[Suite, Dict[str, Tuple[str, ...]]]:
         """The checked suite and its {split: sim_ids}; raises SuiteError / SplitError naming the file."""
-        suite = open_suite(os.fspath(manual_dir), self.builder_config.redshifts, self.builder_config.with_density)
+        config = self.builder_config
+        suite = open_suite(os.fspath(manual_dir), config.redshifts, config.with_density, config.wedge)
         try:
             return suite, assign_splits(suite.files)  # fails loudly if a simulation would be in two splits
         except SplitError as error:
@@ -151,17 +164,18 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         suite, assignment = self._open_suite(dl_manager.manual_dir)
         train_files = [suite.files[sim_id] for sim_id in assignment["train"]]
-        with_density = self.builder_config.with_density
-        stats = compute_normalization(train_files, suite.redshifts, assignment["train"], with_density)
+        reading = dict(with_density=self.builder_config.with_density, field_21cm=self.builder_config.field_21cm)
+        stats = compute_normalization(train_files, suite.redshifts, assignment["train"], **reading)
         height = suite.config.hii_dim
         self.info.metadata.update(dataset_metadata(stats, assignment, (height, height, len(suite.redshifts)),
                                                    suite.config.to_json()))
         return {split: self._generate_examples([suite.files[sim_id] for sim_id in assignment[split]],
-                                               suite.redshifts, with_density) for split in SPLITS}
+                                               suite.redshifts, reading) for split in SPLITS}
 
-    def _generate_examples(self, paths, redshifts, with_density):
-        """A Beam transform: one element per simulation file, fanned out to its slab maps."""
+    def _generate_examples(self, paths, redshifts, reading: dict):
+        """A Beam transform: one element per simulation file, fanned out to its slab maps (`read_examples` with the
+        config's `reading` options)."""
         beam = tfds.core.lazy_imports.apache_beam
         return (beam.Create(sorted(paths))
                 | beam.Reshuffle()
-                | beam.FlatMap(read_examples, redshifts=tuple(redshifts), with_density=with_density))
+                | beam.FlatMap(read_examples, redshifts=tuple(redshifts), **reading))

@@ -123,14 +123,16 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
     return None
 
 
-def read_maps(path: str, redshifts: Sequence[float]) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray, dict]:
+def read_maps(path: str, redshifts: Sequence[float], field_21cm: str = BRIGHTNESS_FIELD
+              ) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray, dict]:
     """(21 cm maps in mK, δ maps or None in a compact file, line-of-sight axis per map, file attributes) of `path`.
 
     Maps are (n_maps, H, W, len(redshifts)) float32; the line-of-sight axes (n_maps,) are the same at every redshift.
+    `field_21cm` picks the 21 cm maps: BRIGHTNESS_FIELD, or WEDGE_FIELD (the foreground wedge removed).
     """
     with h5py.File(path, "r") as handle:
         groups = [handle[redshift_group(z)] for z in redshifts]
-        map_21cm = np.stack([group[BRIGHTNESS_FIELD][()] for group in groups], axis=-1).astype(np.float32)
+        map_21cm = np.stack([group[field_21cm][()] for group in groups], axis=-1).astype(np.float32)
         density = (np.stack([group[DENSITY_FIELD][()] for group in groups], axis=-1).astype(np.float32)
                    if DENSITY_FIELD in groups[0] else None)
         los_axis = groups[0][LOS_AXIS_FIELD][()].astype(np.int32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional
 
-from deep21_tf.contracts import DATASET_CONFIGS, DEFAULT_DATASET, ENCODERS, MAP_DATASETS, MODEL_KINDS, holds_density
+from deep21_tf.contracts import DATASET_CONFIGS, DEFAULT_DATASET, ENCODERS, MODEL_KINDS, holds_density
 from deep21_tf.instrument.settings import NO_TELESCOPE, InstrumentSettings
 
 
@@ -48,7 +48,7 @@ class TrainSettings:
             raise ValueError(f"--model={self.model} is not allowed: use one of {', '.join(MODEL_KINDS)}")
         if self.model == "unet" and not holds_density(self.dataset):
             raise ValueError(f"--dataset={self.dataset} holds no density maps, which the U-Net learns: use one of "
-                             f"{', '.join(MAP_DATASETS)} (or --model=astro)")
+                             f"{', '.join(name for name in DATASET_CONFIGS if holds_density(name))} (or --model=astro)")
         if self.encoder not in ENCODERS:
             raise ValueError(f"--encoder={self.encoder} is not allowed: use one of {', '.join(ENCODERS)}")
         if self.model == "astro" and self.encoder != "scratch" and not self.unet_dir:

@@ -1,4 +1,5 @@
-"""A compact suite (21 cm maps only, float16, compressed) and the params_* datasets that AstroNet reads from it."""
+"""The dataset configs' twins: params_* (21 cm maps and parameters, no δ: AstroNet's data, which a compact suite of
+21 cm maps only, float16, compressed, can make) and *_wedge (the 21 cm maps with the foreground wedge removed)."""
 from __future__ import annotations
 
 import dataclasses
@@ -19,15 +20,17 @@ from deep21_tf.training.settings import TrainSettings
 
 CONFIG = SuiteConfig(num_sims=4, hii_dim=16, box_len=48.0, slab_thickness=4, slab_spacing=4, design_seed=3)
 COMPACT = dataclasses.replace(CONFIG, compact=True)
+WEDGE = dataclasses.replace(CONFIG, wedge=True, design_seed=4)
 
 
 @pytest.fixture(scope="module")
 def suites(tmp_path_factory) -> dict:
-    """The same random maps written as a full and as a compact suite: {"full": dir, "compact": dir}."""
+    """The same random maps written as a full and as a compact suite, and a suite with wedge-filtered maps:
+    {"full": dir, "compact": dir, "wedge": dir}."""
     root = tmp_path_factory.mktemp("suites")
-    dirs = {"full": str(root / "full"), "compact": str(root / "compact")}
-    write_synthetic_suite(dirs["full"], CONFIG)
-    write_synthetic_suite(dirs["compact"], COMPACT)
+    dirs = {name: str(root / name) for name in ("full", "compact", "wedge")}
+    for name, config in (("full", CONFIG), ("compact", COMPACT), ("wedge", WEDGE)):
+        write_synthetic_suite(dirs[name], config)
     return dirs
 
 
@@ -82,3 +85,23 @@ def test_the_unet_refuses_a_dataset_without_density():
     with pytest.raises(ValueError, match="--dataset=params_z15 holds no density maps.*z15"):
         TrainSettings(data_dir="data", dataset="params_z15").validate()
     assert TrainSettings(data_dir="data", dataset="params_z15", model="astro", encoder="scratch").validate()
+
+
+def test_a_wedge_twin_packs_the_wedge_filtered_maps_and_needs_a_suite_with_them(suites, tmp_path):
+    data_dir = str(tmp_path / "data")
+    os.makedirs(data_dir)
+    with pytest.raises(SuiteError, match="no 21 cm maps with the foreground wedge removed.*--wedge"):
+        _build(suites["full"], data_dir, "z15_wedge")
+    assert os.listdir(data_dir) == []
+    _build(suites["wedge"], data_dir, "z15_wedge")
+    _, design = read_manifest(suites["wedge"])
+    wedge_maps = {spec.sim_id: read_maps(simulation_path(suites["wedge"], spec), (15.0,), "brightness_temp_wedge")[0]
+                  for spec in design}
+    builder = tfds.builder_from_directory(os.path.join(data_dir, "hi21cm", "z15_wedge", "1.1.0"))
+    assert "wedge removed" in builder.info.features["map_21cm"].doc.desc and "density" in builder.info.features
+    for example in tfds.as_numpy(builder.as_dataset(split="train")):
+        stored = wedge_maps[example["sim_id"].decode()][example["slice_index"]]
+        np.testing.assert_array_equal(example["map_21cm"], stored)
+    norm = load_normalization(data_dir, "z15_wedge")
+    train = np.concatenate([wedge_maps[sim_id] for sim_id in norm.train_sim_ids])
+    np.testing.assert_allclose(norm.map_21cm_mean, [train.mean(dtype=np.float64)], rtol=1e-6, atol=1e-9)
