@@ -3,7 +3,8 @@
 Maps: per channel (redshift, increasing) mean and std over all pixels of all train maps, of the 21 cm
 brightness temperature (mK) and of the matter density contrast δ. Parameters: mean and std over the train
 simulations of log10 of each parameter (M_turn in M☉, L_X in erg s⁻¹ (M☉/yr)⁻¹, N_γ/b). A dataset without δ maps
-(a params_* config) has empty δ statistics. Standard deviations
+(a params_* config) has empty δ statistics; a _wedge twin's 21 cm statistics are those of its wedge-filtered maps.
+Standard deviations
 are population ones (ddof 0); a zero std (e.g. a single train simulation) is stored as 1, so the value is
 only centred. Everything is accumulated in float64, one file at a time.
 """
