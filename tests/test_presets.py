@@ -1,7 +1,7 @@
 """Every preset flagfile parses into valid settings (checked by each app's own flag definitions and validators)."""
 from __future__ import annotations
 
-import glob
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 
 from deep21_tf.apps.presets import preset_path
 from deep21_tf.simulation.manifest import read_manifest
-from deep21_tf.simulation.storage import incompleteness
+from deep21_tf.simulation.storage import incompleteness, simulation_path
 from tests.conftest import REPO
 
 FLAGS_DIR = os.path.join(REPO, "flags")
@@ -56,14 +56,13 @@ def test_simulation_presets_parse_into_valid_suites(flagfile):
 
 
 def test_the_committed_parameter_suite_is_the_params_preset_with_complete_boxes():
-    """datasets/params_suite resumes with `deep21-simulate --flagfile=flags/params.flags` (same manifest), and every
-    box in it is a complete compact file of its manifest entry."""
+    """datasets/params_suite is the prefix of flags/params.flags' design that is finished (so `tfds build` takes it
+    as it is, and `deep21-simulate --flagfile=flags/params.flags` grows it on), every box of it complete."""
     config = parsed(SIMULATE, "params.flags")
     suite_config, design = read_manifest(PARAMS_SUITE)
-    assert config["compact"] and suite_config.to_json() == config
-    boxes = sorted(glob.glob(os.path.join(PARAMS_SUITE, "sim_*.h5")))
-    assert boxes and all(incompleteness(path, design[int(os.path.basename(path)[4:9])], suite_config) is None
-                         for path in boxes)
+    assert config["compact"] and config["design_size"] == config["num_sims"]
+    assert dataclasses.replace(suite_config, num_sims=config["num_sims"]).to_json() == config
+    assert all(incompleteness(simulation_path(PARAMS_SUITE, spec), spec, suite_config) is None for spec in design)
 
 
 @pytest.mark.parametrize("flagfile", ["train_tiny.flags", "train_small.flags", "train_repro.flags",

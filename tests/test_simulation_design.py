@@ -82,6 +82,26 @@ def test_manifest_is_reused_and_a_different_design_is_refused(tmp_path):
     assert read_manifest(str(tmp_path)) == (TINY, design)
 
 
+def test_a_suite_with_a_design_size_resizes_to_prefixes_of_one_design(tmp_path):
+    """Growing or cutting num_sims under a fixed design_size keeps the points (and seeds) already drawn; any other
+    change is still refused."""
+    growing = dataclasses.replace(TINY, num_sims=4, design_size=10)
+    full = draw_design(dataclasses.replace(TINY, design_size=10))
+    assert full == draw_design(TINY)  # design_size = num_sims: the design without it
+    assert draw_design(growing) == full[:4]
+    assert open_or_create_suite(str(tmp_path), growing) == full[:4]
+    assert open_or_create_suite(str(tmp_path), dataclasses.replace(growing, num_sims=7)) == full[:7]
+    assert read_manifest(str(tmp_path)) == (dataclasses.replace(growing, num_sims=7), full[:7])
+    assert open_or_create_suite(str(tmp_path), dataclasses.replace(growing, num_sims=2)) == full[:2]
+    with pytest.raises(SuiteMismatchError, match="design_seed: suite has 7, flags give 8"):
+        open_or_create_suite(str(tmp_path), dataclasses.replace(growing, num_sims=5, design_seed=8))
+    with pytest.raises(SuiteMismatchError, match="design_size: suite has 10, flags give 12"):
+        open_or_create_suite(str(tmp_path), dataclasses.replace(growing, design_size=12))
+    with pytest.raises(ConfigError, match="design_size=10 is not allowed: use 0 .* num_sims=11 <= design_size"):
+        dataclasses.replace(growing, num_sims=11).validate()
+    assert read_manifest(str(tmp_path))[0].num_sims == 2
+
+
 def test_partial_or_corrupt_files_are_never_complete(tmp_path):
     spec = draw_design(TINY)[0]
     path = simulation_path(str(tmp_path), spec)

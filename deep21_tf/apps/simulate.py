@@ -35,6 +35,9 @@ HELP = {
     "wedge_slope": "Wedge slope in units of the horizon slope D_C H / (c (1+z)) (4.0, 5.3, 6.3 at z = 10, 15, 20): "
                    "1 = horizon wedge, sin of the field of view's half-angle = primary-beam wedge; >= 0.",
     "wedge_buffer": "Wedge buffer b in Mpc^-1: modes with k_par < slope k_perp + b are removed; >= 0.",
+    "design_size": "Draw the design for this many points and make the suite its first --num_sims (0: num_sims "
+                   "points); such a suite resizes: another --num_sims keeps every finished box and grows or cuts the "
+                   "suite to that prefix (pack what is finished, then go on).",
     "compact": "Store only the 21 cm maps, float16, compressed (~0.3 MB per 64^3 box; no density maps): a suite "
                "small enough to commit, for AstroNet's params_* datasets (tfds build --config=params_all_z).",
 }

@@ -62,6 +62,16 @@ class SuiteConfig:
     #: redshifts, a suite small enough to commit and grow over many sessions. AstroNet's params_* datasets build
     #: from it; the U-Net's need δ and do not. Manifests written before this setting existed load as off.
     compact: bool = False
+    #: Draw the design (Latin hypercube and seeds) for this many points and make the suite its first num_sims
+    #: (0: a design of num_sims points). Such a suite resizes: another num_sims (<= design_size) keeps every box
+    #: already made and grows, or cuts, the suite to that prefix of the same design — so a long campaign can pack and
+    #: train on what is finished, then go on. Manifests written before this setting existed load as 0.
+    design_size: int = 0
+
+    @property
+    def design_points(self) -> int:
+        """How many points the design is drawn for (the suite is its first num_sims)."""
+        return self.design_size or self.num_sims
 
     @property
     def cell_size(self) -> float:
@@ -104,6 +114,9 @@ class SuiteConfig:
         """Raise `ConfigError` naming the first bad setting and its allowed values; return self when all are good."""
         if self.num_sims < 1 or self.num_sims >= MAX_TRAINING_SEED:
             raise ConfigError(f"num_sims={self.num_sims} is not allowed: use 1 <= num_sims < {MAX_TRAINING_SEED}")
+        if self.design_size and not self.num_sims <= self.design_size < MAX_TRAINING_SEED:
+            raise ConfigError(f"design_size={self.design_size} is not allowed: use 0 (a design of num_sims points) or "
+                              f"num_sims={self.num_sims} <= design_size < {MAX_TRAINING_SEED}")
         if self.hii_dim < SIZE_MULTIPLE or self.hii_dim % SIZE_MULTIPLE:
             raise ConfigError(f"hii_dim={self.hii_dim} is not allowed: use a multiple of {SIZE_MULTIPLE} that is >= {SIZE_MULTIPLE} "
                               "(the U-Net pools three times)")
