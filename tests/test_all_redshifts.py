@@ -42,17 +42,20 @@ def test_predict_takes_three_channel_maps(all_z_unet, tiny_data_dir, tmp_path):
 
 def test_astronet_reads_the_parameters_from_the_three_redshifts_together(all_z_unet, tiny_suite, tmp_path):
     """AstroNet on params_all_z (21 cm maps and parameters only, built with `tfds build`) end to end: its encoder
-    from the all_z U-Net (trainable), scored with both baselines on the statistics of all three redshift channels."""
+    from the all_z U-Net (trainable), trained on half the training boxes (a learning-curve point), scored with both
+    baselines — fitted on the same box — on the statistics of all three redshift channels."""
     data_dir, model_dir = tmp_path / "data", tmp_path / "astro"
     tfds_build(tiny_suite, str(data_dir), "params_all_z")
     run_cli("deep21_tf.apps.train", f"--data_dir={data_dir}", f"--model_dir={model_dir}", "--dataset=params_all_z",
             "--model=astro", "--encoder=trainable", f"--unet_dir={all_z_unet}", "--base_filters=4", "--batch_size=4",
-            "--shuffle_buffer=64", "--epochs=1")
+            "--shuffle_buffer=64", "--epochs=1", "--train_fraction=0.5")
     info = json.loads((model_dir / "model_info.json").read_text())
     assert info["input_shape"] == [32, 32, 3] and info["redshifts"] == [10.0, 15.0, 20.0]
+    assert info["train_simulations"] == len(info["train_sim_ids"]) == 1
     run_cli("deep21_tf.apps.evaluate", f"--model_dir={model_dir}", f"--data_dir={data_dir}", "--split=train",
             f"--output_dir={tmp_path / 'eval'}", "--progress=false")
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert metrics["baseline"]["train_boxes"] == metrics["baseline_kernel"]["train_boxes"] == 1
     for name in ("network", "baseline", "baseline_kernel"):
         assert metrics[name]["num_maps"] == 16 and metrics[name]["num_boxes"] == 2
         assert all(np.isfinite(v) and v <= 1 for v in metrics[name]["r2_log10"].values())

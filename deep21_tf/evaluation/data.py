@@ -1,12 +1,13 @@
 """Batches of a prepared dataset split in physical units: 21 cm maps in mK with δ maps or log10 parameters."""
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
 from deep21_tf.contracts import MODEL_TARGET_FIELD
 from deep21_tf.data import load_normalization, make_dataset
+from deep21_tf.data.tfdata import split_maps
 from deep21_tf.util.progress import progress_bar
 
 
@@ -20,20 +21,21 @@ def split_size(builder, split: str) -> int:
 
 
 def physical_batches(builder, split: str, target: str, batch_size: int, max_maps: Optional[int] = None,
-                     progress: bool = True, instrument=None) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+                     progress: bool = True, instrument=None, sim_ids: Optional[Sequence[str]] = None
+                     ) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
     """(maps_21cm [mK] (B, H, W, C), δ (B, H, W, C) or log10 parameters (B, 3)) in the split's stored order.
 
-    Undoes the pipeline's normalisation with the dataset's own statistics; stops after `max_maps` maps. With an
-    `instrument` (`deep21_tf.instrument.model.Instrument`) the 21 cm maps are observed through it, with the
-    split's fixed noise realisations.
+    Undoes the pipeline's normalisation with the dataset's own statistics; stops after `max_maps` maps; only the
+    maps of the simulations `sim_ids` when given. With an `instrument` (`deep21_tf.instrument.model.Instrument`)
+    the 21 cm maps are observed through it, with the split's fixed noise realisations.
     """
     norm = load_normalization(builder)
     if instrument is not None:
         norm = instrument.normalization(norm)
-    total = split_size(builder, split)
+    total = split_size(builder, split) if sim_ids is None else split_maps(builder, split, sim_ids)
     total = total if max_maps is None else min(total, max_maps)
     dataset = make_dataset(builder, None, split, target=target, augment="none", batch_size=batch_size,
-                           instrument=instrument)
+                           instrument=instrument, sim_ids=sim_ids)
     with progress_bar(total, f"{split} maps", enabled=progress) as bar:
         for maps, targets in dataset.as_numpy_iterator():
             maps, targets = maps[:total - bar.n], targets[:total - bar.n]

@@ -1,6 +1,7 @@
 """The baselines AstroNet must beat: regressions of the log10 parameters on summary statistics of each 21 cm map —
 its mean and standard deviation (mK) and log10 of its power spectrum (powerbox) in a few k bins, per redshift
-channel — fitted on the train split, their hyperparameters chosen on the validation split. Two of them: ridge
+channel — fitted on the evaluated model's training boxes (the train split, or the subset a --train_fraction
+model saw), their hyperparameters chosen on the validation split. Two of them: ridge
 regression (linear) and kernel ridge regression with an RBF kernel (nonlinear; a Gaussian-process mean).
 
 They say how much of the parameters the maps' simplest statistics carry at the size of the training set at hand:
@@ -25,10 +26,10 @@ KERNEL_ALPHAS = (1e-3, 1e-2, 1e-1, 1.0)
 #: At most this many training maps enter the kernel (evenly spaced in stored order): its cost grows as N³.
 KERNEL_MAX_TRAIN_MAPS = 6000
 FEATURES = f"the mean, std and log10 P(k) in {POWER_BINS} k bins of each 21 cm map (per redshift channel)"
-DESCRIPTION = (f"ridge regression of the log10 parameters on {FEATURES}, fitted on the train split, ridge strength "
-               "chosen on the validation split")
+DESCRIPTION = (f"ridge regression of the log10 parameters on {FEATURES}, fitted on the network's training boxes, "
+               "ridge strength chosen on the validation split")
 KERNEL_DESCRIPTION = (f"kernel ridge regression (RBF kernel) of the log10 parameters on {FEATURES}, fitted on the "
-                      "train split, length scale and penalty chosen on the validation split")
+                      "network's training boxes, length scale and penalty chosen on the validation split")
 
 
 def _validation_error(fit, features: np.ndarray, targets: np.ndarray, scale: np.ndarray) -> float:
@@ -48,22 +49,25 @@ def map_features(maps_21cm: np.ndarray, box_length: float) -> np.ndarray:
 
 
 def split_features(builder, split: str, box_length: float, batch_size: int, max_maps=None,
-                   progress: bool = True, instrument=None) -> Tuple[np.ndarray, np.ndarray]:
-    """(features (N, F), true log10 parameters (N, 3)) of every map of `split`, in stored order."""
+                   progress: bool = True, instrument=None, sim_ids=None) -> Tuple[np.ndarray, np.ndarray]:
+    """(features (N, F), true log10 parameters (N, 3)) of every map of `split` (of its simulations `sim_ids` when
+    given), in stored order."""
     features, targets = [], []
-    for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress, instrument):
+    for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress, instrument,
+                                               sim_ids):
         features.append(map_features(maps, box_length))
         targets.append(log10_params)
     return np.concatenate(features), np.concatenate(targets)
 
 
 def fit_parameter_baselines(builder, box_length: float, batch_size: int, progress: bool = True,
-                            instrument=None) -> Tuple[RidgeFit, KernelRidgeFit]:
-    """(ridge fit, kernel ridge fit) on the train split, each with the hyperparameters of lowest validation error
-    (squared, each parameter in units of its train-split spread; defined even for one validation simulation);
-    with an `instrument`, on the observed maps."""
+                            instrument=None, train_sim_ids=None) -> Tuple[RidgeFit, KernelRidgeFit]:
+    """(ridge fit, kernel ridge fit) on the train split (its simulations `train_sim_ids` when given: the boxes the
+    evaluated network trained on), each with the hyperparameters of lowest validation error (squared, each parameter
+    in units of its training spread; defined even for one validation simulation); with an `instrument`, on the
+    observed maps."""
     train_x, train_y = split_features(builder, "train", box_length, batch_size, progress=progress,
-                                      instrument=instrument)
+                                      instrument=instrument, sim_ids=train_sim_ids)
     valid_x, valid_y = split_features(builder, "validation", box_length, batch_size, progress=progress,
                                       instrument=instrument)
     scale = np.where(train_y.std(axis=0) > 0, train_y.std(axis=0), 1.0)

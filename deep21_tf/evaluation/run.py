@@ -127,7 +127,10 @@ def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, outp
                          max_maps, batch_size: int, progress: bool, instrument) -> dict:
     """R² and RMSE of the log10 parameters, without and (tta) with D4 averaging, the linear baseline's (ridge on
     each map's summary statistics, `parameter_baseline`), and the Fig. 6 scatter plots."""
-    baseline, kernel = fit_parameter_baselines(builder, box_length, batch_size, progress, instrument)
+    # the baselines see the boxes the network saw (a --train_fraction model: its subset; older model dirs: all)
+    train_ids = model.info.get("train_sim_ids")
+    baseline, kernel = fit_parameter_baselines(builder, box_length, batch_size, progress, instrument, train_ids)
+    fitted_on = len(train_ids or metadata.split_sim_ids(builder, "train"))
     true, pred, baseline_pred, kernel_pred, tta_mean, tta_std = [], [], [], [], [], []
     for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress, instrument):
         true.append(log10_params)
@@ -147,9 +150,11 @@ def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, outp
     title = f"{model.info['dataset']} {split}"
     results = {"network": parameter_scores(true, pred, names, box_ids=box_ids),
                "baseline": {**parameter_scores(true, np.concatenate(baseline_pred), names, box_ids=box_ids),
-                            "description": BASELINE_DESCRIPTION, "ridge_alpha": baseline.alpha},
+                            "description": BASELINE_DESCRIPTION, "ridge_alpha": baseline.alpha,
+                            "train_boxes": fitted_on},
                "baseline_kernel": {**parameter_scores(true, np.concatenate(kernel_pred), names, box_ids=box_ids),
                                    "description": KERNEL_DESCRIPTION, "kernel_alpha": kernel.alpha,
+                                   "train_boxes": fitted_on,
                                    "kernel_length_scale": kernel.length_scale}}
     _save(figures.parameter_figure(true, pred, names, results["network"], title=title), output_dir, "fig6_params.png")
     if tta:

@@ -8,6 +8,7 @@ import math
 import os
 import shutil
 import time
+from typing import Sequence
 
 import keras
 import numpy as np
@@ -93,7 +94,7 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
                     validation_data=val_ds, callbacks=callbacks, shuffle=False, verbose=verbose)
     seconds = time.perf_counter() - start
     keras.mixed_precision.set_global_policy("float32")  # the exported wrapper (normalisation) stays in float32
-    _export(settings, model_dir, norm, shape, box_length, train_sims=len(train_ids), train_maps=stored_examples,
+    _export(settings, model_dir, norm, shape, box_length, train_ids=train_ids, train_maps=stored_examples,
             maps_per_epoch=train_examples,
             fit_seconds=seconds, fit_epochs=len(remaining),
             instrument=instrument.describe() if instrument else settings.instrument.to_json())
@@ -167,7 +168,7 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
                           num_panels=settings.monitor_maps)
 
 
-def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_sims: int,
+def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_ids: Sequence[str],
             train_maps: int, maps_per_epoch: int, fit_seconds: float, fit_epochs: int, instrument: dict) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
     # compile=False: the export holds what inference needs, not the optimizer's moments (twice the weights)
@@ -176,7 +177,8 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
     run_files.write_json(model_dir, run_files.NORMALIZATION_FILE, norm.to_dict())
     run_files.write_json(model_dir, run_files.INFO_FILE, dict(
         model=settings.model, dataset=settings.dataset, input_shape=list(shape), base_filters=settings.base_filters,
-        box_len=box_length, cell_size=box_length / shape[0], train_simulations=train_sims, train_maps=train_maps,
+        box_len=box_length, cell_size=box_length / shape[0], train_simulations=len(train_ids),
+        train_sim_ids=list(train_ids), train_maps=train_maps,
         maps_per_epoch=maps_per_epoch,
         fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts),
         parameter_names=list(norm.parameter_names), instrument=instrument,
