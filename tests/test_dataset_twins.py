@@ -19,7 +19,7 @@ from deep21_tf.simulation.storage import incompleteness, read_maps, simulation_p
 from deep21_tf.training.settings import TrainSettings
 
 CONFIG = SuiteConfig(num_sims=4, hii_dim=16, box_len=48.0, slab_thickness=4, slab_spacing=4, design_seed=3)
-COMPACT = dataclasses.replace(CONFIG, compact=True)
+COMPACT = dataclasses.replace(CONFIG, compact=True, density_redshifts=(15.0,))  # δ kept at z = 15 only
 WEDGE = dataclasses.replace(CONFIG, wedge=True, design_seed=4)
 
 
@@ -34,7 +34,7 @@ def suites(tmp_path_factory) -> dict:
     return dirs
 
 
-def test_a_compact_file_holds_the_21cm_maps_in_float16_and_no_density(suites):
+def test_a_compact_file_holds_float16_maps_and_density_only_where_asked(suites):
     _, design = read_manifest(suites["compact"])
     for spec in design:
         full_path, compact_path = simulation_path(suites["full"], spec), simulation_path(suites["compact"], spec)
@@ -44,9 +44,13 @@ def test_a_compact_file_holds_the_21cm_maps_in_float16_and_no_density(suites):
         assert full_density is not None and compact_density is None and bool(attrs["compact"])
         np.testing.assert_array_equal(compact_21cm, full_21cm.astype(np.float16).astype(np.float32))
         np.testing.assert_array_equal(compact_los, full_los)
+        np.testing.assert_array_equal(read_maps(compact_path, (15.0,))[1],  # δ at the one redshift that keeps it
+                                      full_density[..., 1:2].astype(np.float16).astype(np.float32))
         with h5py.File(compact_path, "r") as handle:
             stored = handle["z15.00/brightness_temp"]
-            assert stored.dtype == np.float16 and stored.compression == "gzip" and "density" not in handle["z15.00"]
+            assert stored.dtype == np.float16 and stored.compression == "gzip"
+            assert handle["z15.00/density"].dtype == np.float16
+            assert "density" not in handle["z10.00"] and "density" not in handle["z20.00"]
     # a file of the other kind is not a complete file of the suite, and says why
     assert "compact=True, the manifest says False" in incompleteness(compact_path, spec, CONFIG)
     assert "compact=False, the manifest says True" in incompleteness(full_path, spec, COMPACT)
@@ -57,12 +61,14 @@ def _build(suite_dir: str, data_dir: str, config: str) -> None:
         download_config=tfds.download.DownloadConfig(manual_dir=suite_dir))
 
 
-def test_a_compact_suite_builds_params_datasets_only(suites, tmp_path):
+def test_a_compact_suite_builds_params_datasets_and_maps_only_where_it_kept_density(suites, tmp_path):
     data_dir = str(tmp_path / "data")
     os.makedirs(data_dir)
-    with pytest.raises(SuiteError, match="compact .*params_z15") as error:
-        _build(suites["compact"], data_dir, "z15")
+    with pytest.raises(SuiteError, match="density maps at z = 15 only.*at z = 10, 20.*params_z15") as error:
+        _build(suites["compact"], data_dir, "all_z")
     assert "manifest.json" in str(error.value) and os.listdir(data_dir) == []
+    _build(suites["compact"], data_dir, "z15")  # the U-Net's data at the redshift that kept δ
+    assert len(load_normalization(data_dir, "z15").density_mean) == 1
 
     _build(suites["compact"], data_dir, "params_all_z")
     builder = tfds.builder_from_directory(os.path.join(data_dir, "hi21cm", "params_all_z", "1.1.0"))

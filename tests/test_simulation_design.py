@@ -65,6 +65,8 @@ def test_paper_geometry_gives_twenty_maps():
     (dict(slab_spacing=2), "slab_spacing"),
     (dict(log10_mturn_range=(9.0, 8.0)), "log10_mturn_range"),
     (dict(log10_lx_range=(40.0, 50.0)), "log10_lx_range"),
+    (dict(density_redshifts=(15.0,)), "density_redshifts=\\[15.0\\] is only for a compact suite"),
+    (dict(compact=True, density_redshifts=(12.0,)), "density_redshifts=\\[12.0\\] is not allowed"),
 ])
 def test_bad_settings_name_the_setting_and_the_allowed_values(change, flag):
     with pytest.raises(ConfigError, match=flag) as error:

@@ -38,8 +38,10 @@ HELP = {
     "design_size": "Draw the design for this many points and make the suite its first --num_sims (0: num_sims "
                    "points); such a suite resizes: another --num_sims keeps every finished box and grows or cuts the "
                    "suite to that prefix (pack what is finished, then go on).",
-    "compact": "Store only the 21 cm maps, float16, compressed (~0.3 MB per 64^3 box; no density maps): a suite "
-               "small enough to commit, for AstroNet's params_* datasets (tfds build --config=params_all_z).",
+    "compact": "Store the maps in float16, compressed, and density maps only at --density_redshifts (~0.29 MB per "
+               "64^3 box, +0.12 MB per density redshift): a suite small enough to commit, for AstroNet's params_* "
+               "datasets (tfds build --config=params_all_z) and the U-Net's at those redshifts.",
+    "density_redshifts": "With --compact: the redshifts whose density maps are kept (default none).",
 }
 #: Defaults of the suite settings that SuiteConfig leaves to its caller (a tiny suite).
 SIZE_DEFAULTS = {"num_sims": 8, "hii_dim": 32, "box_len": 48.0}

@@ -49,10 +49,13 @@ def open_suite(suite_dir: str, redshifts: Sequence[float], need_density: bool = 
         config, design = read_manifest(suite_dir)
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
         raise SuiteError(f"{manifest} is unreadable ({error}); {how_to_make}") from error
-    if need_density and config.compact:
-        raise SuiteError(f"{manifest}: the suite is compact (21 cm maps only, no density maps), so it cannot make a "
-                         "dataset with density maps; build its params_ twin (e.g. --config=params_z15 or params_all_z: "
-                         "21 cm maps and parameters, AstroNet's data), or simulate a suite without --compact")
+    without_density = [z for z in redshifts if not config.keeps_density(z)]
+    if need_density and without_density:
+        kept = ", ".join(f"{z:g}" for z in config.density_redshifts) or "none"
+        raise SuiteError(f"{manifest}: the suite is compact, with density maps at z = {kept} only, so it cannot make "
+                         f"a dataset with density maps at z = {', '.join(f'{z:g}' for z in without_density)}; build "
+                         "its params_ twin (e.g. --config=params_z15 or params_all_z: 21 cm maps and parameters, "
+                         "AstroNet's data), or simulate a suite without --compact")
     if need_wedge and not config.wedge:
         raise SuiteError(f"{manifest}: the suite has no 21 cm maps with the foreground wedge removed; build a config "
                          "without the _wedge suffix, or simulate a suite with --wedge")

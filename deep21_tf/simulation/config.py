@@ -58,15 +58,21 @@ class SuiteConfig:
     wedge: bool = False
     wedge_slope: float = 1.0  # in units of the horizon slope m_h(z): 1 = horizon, sin θ_FoV = primary beam
     wedge_buffer: float = 0.0  # b, Mpc⁻¹
-    #: Store only the 21 cm maps (no δ maps), in float16, compressed: ~0.3 MB per 64³ box of 16 maps at three
-    #: redshifts, a suite small enough to commit and grow over many sessions. AstroNet's params_* datasets build
-    #: from it; the U-Net's need δ and do not. Manifests written before this setting existed load as off.
+    #: Store the 21 cm maps in float16, compressed, and δ only at `density_redshifts`: ~0.29 MB per 64³ box of 16
+    #: maps at three redshifts (+0.12 MB per δ redshift), a suite small enough to commit and grow over many
+    #: sessions. AstroNet's params_* datasets build from it, the U-Net's only at redshifts with δ. Manifests written
+    #: before these settings existed load as off / none.
     compact: bool = False
+    density_redshifts: Tuple[float, ...] = ()
     #: Draw the design (Latin hypercube and seeds) for this many points and make the suite its first num_sims
     #: (0: a design of num_sims points). Such a suite resizes: another num_sims (<= design_size) keeps every box
     #: already made and grows, or cuts, the suite to that prefix of the same design — so a long campaign can pack and
     #: train on what is finished, then go on. Manifests written before this setting existed load as 0.
     design_size: int = 0
+
+    def keeps_density(self, redshift: float) -> bool:
+        """Whether the suite's files hold δ maps at `redshift` (a full suite: at every redshift)."""
+        return not self.compact or any(abs(redshift - z) < 1e-6 for z in self.density_redshifts)
 
     @property
     def design_points(self) -> int:
@@ -152,6 +158,12 @@ class SuiteConfig:
                               "(x, y and z)")
         if self.design_seed < 0:
             raise ConfigError(f"design_seed={self.design_seed} is not allowed: use a seed >= 0")
+        if self.density_redshifts and not self.compact:
+            raise ConfigError(f"density_redshifts={list(self.density_redshifts)} is only for a compact suite: use it "
+                              "with compact (a full suite keeps δ at every redshift)")
+        if not set(self.density_redshifts) <= set(self.redshifts):
+            raise ConfigError(f"density_redshifts={list(self.density_redshifts)} is not allowed: use redshifts of the "
+                              f"suite ({', '.join(f'{z:g}' for z in self.redshifts)})")
         if not self.wedge_slope >= 0:
             raise ConfigError(f"wedge_slope={self.wedge_slope:g} is not allowed: use a slope >= 0 in units of the "
                               "horizon slope (1 = horizon wedge, sin of the field of view's half-angle = primary beam)")

@@ -16,8 +16,8 @@ Layout of ``sim_NNNNN.h5``::
 n = slabs per line of sight × lines of sight, the slabs of each line of sight in turn.
             attrs: redshift, mean_brightness_temp [mK], mean_neutral_fraction
 
-A compact suite (`SuiteConfig.compact`, attr ``compact``) stores no ``density`` and its 21 cm maps as float16 with
-gzip compression (float16 keeps 11 significant bits: rounding errors ≤ 0.016 mK where |δTb| < 32 mK, ≤ 0.06 mK
+A compact suite (`SuiteConfig.compact`, attr ``compact``) stores ``density`` only at its ``density_redshifts`` and
+every map as float16 with gzip compression (float16 keeps 11 significant bits: rounding errors ≤ 0.016 mK where |δTb| < 32 mK, ≤ 0.06 mK
 where |δTb| < 256 mK).
 """
 from __future__ import annotations
@@ -77,8 +77,8 @@ def write_simulation_file(path: str, spec: SimulationSpec, config: SuiteConfig, 
                 group.attrs.update(redshift=redshift, mean_brightness_temp=maps.mean_brightness_temp,
                                    mean_neutral_fraction=maps.mean_neutral_fraction)
                 group.create_dataset(BRIGHTNESS_FIELD, data=maps.brightness_temp, **storage)
-                if not config.compact:
-                    group.create_dataset(DENSITY_FIELD, data=maps.density)
+                if config.keeps_density(redshift):
+                    group.create_dataset(DENSITY_FIELD, data=maps.density, **storage)
                 group.create_dataset(LOS_AXIS_FIELD, data=maps.los_axis)
                 if config.keep_real_space_21cm:
                     group.create_dataset(REAL_SPACE_FIELD, data=maps.brightness_temp_real_space, **storage)
@@ -108,13 +108,13 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
                 if bool(attrs.get(setting, False)) != wanted:
                     return f"made with {setting}={not wanted}, the manifest says {wanted}"
             shape = (config.maps_per_box, config.hii_dim, config.hii_dim)
-            fields = (((BRIGHTNESS_FIELD,) if config.compact else MAP_FIELDS)
-                      + ((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
-                      + ((WEDGE_FIELD,) if config.wedge else ()))
+            extra = (((REAL_SPACE_FIELD,) if config.keep_real_space_21cm else ())
+                     + ((WEDGE_FIELD,) if config.wedge else ()))
             for redshift in config.redshifts:
                 name = redshift_group(redshift)
                 if name not in handle:
                     return f"redshift group {name} missing"
+                fields = (MAP_FIELDS if config.keeps_density(redshift) else (BRIGHTNESS_FIELD,)) + extra
                 for field in fields:
                     if field not in handle[name] or handle[name][field].shape != shape:
                         return f"{name}/{field} missing or not of shape {shape}"
@@ -127,7 +127,7 @@ def incompleteness(path: str, spec: SimulationSpec, config: SuiteConfig) -> Opti
 
 def read_maps(path: str, redshifts: Sequence[float], field_21cm: str = BRIGHTNESS_FIELD
               ) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray, dict]:
-    """(21 cm maps in mK, δ maps or None in a compact file, line-of-sight axis per map, file attributes) of `path`.
+    """(21 cm maps in mK, δ maps (None where a compact file lacks them), line-of-sight axis per map, file attributes).
 
     Maps are (n_maps, H, W, len(redshifts)) float32; the line-of-sight axes (n_maps,) are the same at every redshift.
     `field_21cm` picks the 21 cm maps: BRIGHTNESS_FIELD, or WEDGE_FIELD (the foreground wedge removed).
@@ -136,7 +136,7 @@ def read_maps(path: str, redshifts: Sequence[float], field_21cm: str = BRIGHTNES
         groups = [handle[redshift_group(z)] for z in redshifts]
         map_21cm = np.stack([group[field_21cm][()] for group in groups], axis=-1).astype(np.float32)
         density = (np.stack([group[DENSITY_FIELD][()] for group in groups], axis=-1).astype(np.float32)
-                   if DENSITY_FIELD in groups[0] else None)
+                   if all(DENSITY_FIELD in group for group in groups) else None)
         los_axis = groups[0][LOS_AXIS_FIELD][()].astype(np.int32)
         attrs = dict(handle.attrs)
     return map_21cm, density, los_axis, attrs
