@@ -52,6 +52,7 @@ def test_astronet_reads_the_parameters_from_the_three_redshifts_together(all_z_u
     info = json.loads((model_dir / "model_info.json").read_text())
     assert info["input_shape"] == [32, 32, 3] and info["redshifts"] == [10.0, 15.0, 20.0]
     assert info["train_simulations"] == len(info["train_sim_ids"]) == 1
+    assert info["encoder"]["kind"] == "trainable" and info["encoder"]["unet_dataset"] == "all_z"
     run_cli("deep21_tf.apps.evaluate", f"--model_dir={model_dir}", f"--data_dir={data_dir}", "--split=train",
             f"--output_dir={tmp_path / 'eval'}", "--progress=false")
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())

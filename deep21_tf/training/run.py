@@ -168,6 +168,18 @@ def _density_monitor(settings: TrainSettings, model_dir: str, builder, norm, box
                           num_panels=settings.monitor_maps)
 
 
+def _encoder_source(settings: TrainSettings):
+    """Where an AstroNet's encoder came from: {kind: frozen/trainable/scratch[, the U-Net's dir, dataset and
+    telescope]}; None for a U-Net."""
+    if settings.model == "unet":
+        return None
+    if settings.encoder == "scratch":
+        return {"kind": "scratch"}
+    unet = run_files.read(settings.unet_dir, run_files.INFO_FILE)
+    return {"kind": settings.encoder, "unet_dir": os.path.abspath(settings.unet_dir), "unet_dataset": unet["dataset"],
+            "unet_instrument": unet.get("instrument", {"telescope": "none"})}
+
+
 def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_ids: Sequence[str],
             train_maps: int, maps_per_epoch: int, fit_seconds: float, fit_epochs: int, instrument: dict) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
@@ -181,7 +193,7 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
         train_sim_ids=list(train_ids), train_maps=train_maps,
         maps_per_epoch=maps_per_epoch,
         fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts),
-        parameter_names=list(norm.parameter_names), instrument=instrument,
+        parameter_names=list(norm.parameter_names), instrument=instrument, encoder=_encoder_source(settings),
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")
