@@ -55,9 +55,9 @@ class Hi21cmConfig(tfds.core.BuilderConfig):
     wedge: bool = False
 
     @property
-    def field_21cm(self) -> str:
-        """The simulation files' field its 21 cm maps come from."""
-        return WEDGE_FIELD if self.wedge else BRIGHTNESS_FIELD
+    def reading(self) -> dict:
+        """How its examples are read from the suite's files (`read_examples` and `compute_normalization` options)."""
+        return dict(with_density=self.with_density, field_21cm=WEDGE_FIELD if self.wedge else BRIGHTNESS_FIELD)
 
 
 def _describe(redshifts: Tuple[float, ...], with_density: bool, wedge: bool) -> str:
@@ -164,7 +164,7 @@ class Hi21cm(tfds.core.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         suite, assignment = self._open_suite(dl_manager.manual_dir)
         train_files = [suite.files[sim_id] for sim_id in assignment["train"]]
-        reading = dict(with_density=self.builder_config.with_density, field_21cm=self.builder_config.field_21cm)
+        reading = self.builder_config.reading
         stats = compute_normalization(train_files, suite.redshifts, assignment["train"], **reading)
         height = suite.config.hii_dim
         self.info.metadata.update(dataset_metadata(stats, assignment, (height, height, len(suite.redshifts)),
