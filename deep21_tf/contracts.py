@@ -65,6 +65,8 @@ MODEL_TARGET_FIELD = {"unet": "density", "astro": "log10_params"}
 MODEL_KINDS = tuple(MODEL_TARGET_FIELD)
 #: Where AstroNet's encoder comes from: the trained U-Net's, kept frozen or trained on, or a fresh one.
 ENCODERS = ("frozen", "trainable", "scratch")
+#: Learning-rate schedules: the paper's drop after a validation plateau, or a cosine decay over the run's epochs.
+LR_SCHEDULES = ("plateau", "cosine")
 #: The encoders taken from a trained U-Net (the pipeline's AstroNets; paper Sec. IV.3).
 TRANSFER_ENCODERS = ENCODERS[:2]
 #: Map sides must be multiples of this: the U-Net halves them three times.

@@ -83,6 +83,23 @@ def test_encoder_outputs_pooled_map_and_three_skips():
         assert isinstance(model.get_layer("encoder"), keras.Model)
 
 
+def test_head_moments_feed_each_channels_mean_and_mean_square_to_the_dense_layer(tmp_path):
+    astronet = build_astronet((16, 16, 2), base_filters=2, head_moments=True)
+    paper = build_astronet((16, 16, 2), base_filters=2)
+    flat = paper.get_layer("head_flatten").output.shape[-1]
+    assert astronet.get_layer("head_features").output.shape == (None, flat + 4)  # 2 channels x (mean, mean square)
+    maps = np.random.default_rng(2).normal(3.0, 2.0, (2, 16, 16, 2)).astype("float32")
+    moments = keras.Model(astronet.input, [astronet.get_layer("head_map_mean").output,
+                                           astronet.get_layer("head_map_mean_square").output])
+    mean, mean_square = (np.asarray(t) for t in moments(maps))
+    np.testing.assert_allclose(mean, maps.mean(axis=(1, 2)), rtol=1e-5)
+    np.testing.assert_allclose(mean_square, np.square(maps).mean(axis=(1, 2)), rtol=1e-5)
+    path = str(tmp_path / "astro.keras")
+    astronet.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(reloaded.predict(maps, verbose=0), astronet.predict(maps, verbose=0), rtol=1e-5)
+
+
 def test_num_outputs_sets_the_regressor_width():
     assert build_astronet((16, 16, 1), base_filters=2, num_outputs=5).output_shape == (None, 5)
 

@@ -122,17 +122,20 @@ def encoder_weights(model_dir: str) -> list:
     return [np.asarray(w) for w in network.get_layer("encoder").weights]
 
 
-@pytest.mark.parametrize("encoder, same", [("frozen", True), ("trainable", False)])
+@pytest.mark.parametrize("encoder, same, head_moments", [("frozen", True, False), ("trainable", False, True)])
 def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_dir, tiny_data_dir, tmp_path,
-                                                                         encoder, same):
+                                                                         encoder, same, head_moments):
     model_dir = tmp_path / f"astro_{encoder}"
     run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--model=astro", f"--encoder={encoder}",
-                                                f"--unet_dir={unet_dir}", "--epochs=2"))
+                                                f"--unet_dir={unet_dir}", "--epochs=2",
+                                                f"--head_moments={head_moments}"))
     pairs = list(zip(encoder_weights(unet_dir), encoder_weights(str(model_dir))))
     assert len(pairs) == 36
     assert all(np.array_equal(a, b) for a, b in pairs) == same
     exported = keras.saving.load_model(run_files.path(str(model_dir), run_files.EXPORTED_FILE), safe_mode=True)
     assert exported.output_shape == (None, 3)
+    network = exported.get_layer("astronet")
+    assert any(layer.name == "head_map_mean" for layer in network.layers) == head_moments
 
 
 def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_dir, tmp_path):
@@ -145,15 +148,17 @@ def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_d
 
 
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tiny_data_dir, tmp_path):
-    """Also with a per-epoch budget: 10 maps per epoch drawn from the 16 training maps."""
+    """Also with a per-epoch budget (10 maps per epoch drawn from the 16 training maps) and the cosine schedule."""
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    budget = ("--epochs=3", "--maps_per_epoch=10")
+    budget = ("--epochs=3", "--maps_per_epoch=10", "--lr_schedule=cosine")
     result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, straight, *budget))
     assert json.loads(result.stdout.strip().splitlines()[-1])["steps_per_epoch"] == 3  # 4 + 4 + 2 maps
     summary = killed_then_resumed(train_args(tiny_data_dir, killed, *budget), killed, after_epoch=1)
     assert summary["resumed_from_epoch"] >= 1  # killed inside epoch 2 (or while writing its backup)
     resumed_rows, straight_rows = history(str(killed)), history(str(straight))
     assert [int(row["epoch"]) for row in resumed_rows] == [0, 1, 2]  # no epoch logged twice
+    np.testing.assert_allclose([float(row["learning_rate"]) for row in straight_rows],
+                               1e-3 * (1 + np.cos(np.pi * np.arange(3) / 3)) / 2, rtol=1e-5)
     for a, b in zip(straight_rows, resumed_rows):  # every epoch, the last one's val_loss = the final weights
         for column in ("loss", "val_loss", "learning_rate"):
             np.testing.assert_allclose(float(b[column]), float(a[column]), rtol=1e-5, err_msg=column)

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from deep21_tf.training.schedule import PlateauScheduler
+from deep21_tf.training.schedule import PlateauScheduler, cosine_schedule
 from deep21_tf.training.settings import TrainSettings
 
 
@@ -39,6 +39,29 @@ def test_plateau_names_a_missing_monitor():
     scheduler.set_model(model)
     with pytest.raises(KeyError, match="val_mse"):
         scheduler.on_epoch_end(0, {"val_loss": 1.0})
+
+
+def test_cosine_schedule_decays_from_the_learning_rate_over_the_epochs():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(1.0), loss="mse")
+    scheduler = cosine_schedule(2e-3, epochs=4)
+    scheduler.set_model(model)
+    rates = []
+    for epoch in (0, 1, 2, 3, 1):  # the last one: a resumed run's first epoch gets its rate from the epoch alone
+        scheduler.on_epoch_begin(epoch)
+        logs = {"val_mse": 1.0}  # Keras' callback logs into a dict it is given only when that is not empty
+        scheduler.on_epoch_end(epoch, logs)
+        rates.append(logs["learning_rate"])
+    np.testing.assert_allclose(rates, 2e-3 * (1 + np.cos(np.pi * np.array([0, 1, 2, 3, 1]) / 4)) / 2, rtol=1e-6)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(lr_schedule="step"), "--lr_schedule=step is not allowed: use one of plateau, cosine"),
+    (dict(head_moments=True), "--head_moments is AstroNet's (--model=astro)"),
+])
+def test_schedule_and_head_settings_are_validated(settings, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        TrainSettings(data_dir="d", **settings).validate()
 
 
 def test_adam_epsilon_defaults_to_pytorch_and_is_validated():

@@ -16,7 +16,7 @@ from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags  # noqa: E402
-from deep21_tf.contracts import DATASET_CONFIGS, ENCODERS, MODEL_KINDS  # noqa: E402
+from deep21_tf.contracts import DATASET_CONFIGS, ENCODERS, LR_SCHEDULES, MODEL_KINDS  # noqa: E402
 from deep21_tf.instrument.settings import DAILY_HOURS, TELESCOPE_CHOICES  # noqa: E402
 from deep21_tf.training.settings import TrainSettings  # noqa: E402
 
@@ -36,10 +36,14 @@ HELP = {
     "beta_2": "Adam β2.",
     "adam_epsilon": "Adam ε (PyTorch's default 1e-8, the paper's framework; Keras' default is 1e-7).",
     "weight_decay": "Coupled L2 weight decay (PyTorch Adam's weight_decay): (wd/2)·Σw² added to the loss.",
+    "lr_schedule": "plateau: the paper's (the rate × --lr_factor after a validation plateau of --lr_patience epochs); "
+                   "cosine: epoch e of E trains at --learning_rate·(1 + cos(πe/E))/2.",
     "lr_factor": "Learning-rate factor at a plateau.",
     "lr_patience": "The learning rate drops after more than this many epochs without a relative improvement of "
                    "1e-4 in the validation MSE (PyTorch's ReduceLROnPlateau).",
     "dropout": "AstroNet dropout rate.",
+    "head_moments": "AstroNet's head also sees each input channel's mean and mean square over the map (the global "
+                    "signal, which the paper's head must infer from the encoder's features); off: the paper's head.",
     "shuffle_buffer": "Examples in the shuffle buffer.",
     "seed": "Seed of shuffling, augmentation and initial weights.",
     "cpu_replicas": "Without GPUs: MirroredStrategy over this many logical CPU devices.",
@@ -56,6 +60,7 @@ HELP = {
     "obs_hours": f"Total observing time of --telescope in hours ({DAILY_HOURS:g} h a night), > 0.",
 }
 define_settings_flags(TrainSettings, HELP, enums={"dataset": DATASET_CONFIGS, "model": MODEL_KINDS, "encoder": ENCODERS,
+                                                  "lr_schedule": LR_SCHEDULES,
                                                   "telescope": TELESCOPE_CHOICES})
 flags.DEFINE_string("model_dir", None, "Where the run writes its checkpoints, logs and exported model.")
 flags.DEFINE_bool("overwrite", False, "Replace a finished run (or a run with other settings) in --model_dir.")

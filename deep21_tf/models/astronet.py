@@ -16,8 +16,13 @@ HIDDEN_UNITS = 100
 
 
 def build_astronet(input_shape, base_filters: int = 64, num_outputs: int = 3, dropout: float = 0.2,
-                   weight_decay: float = 0.0, encoder: keras.Model | None = None) -> keras.Model:
+                   weight_decay: float = 0.0, encoder: keras.Model | None = None,
+                   head_moments: bool = False) -> keras.Model:
     """Encoder → 3 stride-2 unit layers → Flatten → Dense 100 + ReLU → Dropout → Dense `num_outputs` (linear).
+
+    `head_moments`: the Dense 100 layer also sees each input channel's mean and mean square over the map
+    (``head_map_mean``, ``head_map_mean_square``, joined in ``head_features``) — the global signal, which the
+    paper's head can only infer from the encoder's features.
 
     Pass `encoder` (e.g. ``unet.get_layer("encoder")``) to share that model's weights instead of building a new
     one; it must take `input_shape` and output 4·`base_filters` channels, and keeps its own regularisers.
@@ -39,12 +44,22 @@ def build_astronet(input_shape, base_filters: int = 64, num_outputs: int = 3, dr
     for index, width in enumerate(HEAD_WIDTHS, start=1):
         x = unit_layer(x, width * base_filters, f"head_unit{index}", weight_decay, strides=2)
     x = layers.Flatten(name="head_flatten")(x)
+    if head_moments:
+        x = layers.Concatenate(name="head_features")([x, *map_moments(inputs)])
     x = layers.Dense(HIDDEN_UNITS, name="head_dense", **kernel_and_bias_regularizers(weight_decay))(x)
     x = layers.ReLU(name="head_relu")(x)
     x = layers.Dropout(dropout, name="head_dropout")(x)
     outputs = layers.Dense(num_outputs, name="params", dtype="float32",  # float32 even under mixed precision
                            **kernel_and_bias_regularizers(weight_decay))(x)
     return keras.Model(inputs, outputs, name="astronet")
+
+
+def map_moments(maps) -> list:
+    """[mean, mean square] of each channel of `maps` (batch, height, width, channels) over the map, from Keras'
+    own layers (a model holding them loads with safe_mode)."""
+    mean = layers.GlobalAveragePooling2D(name="head_map_mean")(maps)
+    square = layers.Multiply(name="head_map_square")([maps, maps])
+    return [mean, layers.GlobalAveragePooling2D(name="head_map_mean_square")(square)]
 
 
 def _check_encoder(encoder: keras.Model, input_shape: tuple[int, int, int], base_filters: int) -> None:

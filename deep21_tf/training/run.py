@@ -25,7 +25,7 @@ from deep21_tf.training import run_files
 from deep21_tf.training.export import export_model
 from deep21_tf.training.monitor import DensityMonitor
 from deep21_tf.training.resume import TrainingBackup, completed_epochs, restore, stateful
-from deep21_tf.training.schedule import PlateauScheduler
+from deep21_tf.training.schedule import PlateauScheduler, cosine_schedule
 from deep21_tf.training.settings import TrainSettings
 from deep21_tf.training.strategy import make_strategy
 from deep21_tf.util.atomic import atomic_path, atomic_write_text, removed_on_error
@@ -108,7 +108,7 @@ def _build_network(settings: TrainSettings, shape) -> keras.Model:
     if settings.model == "unet":
         return build_unet(shape, settings.base_filters, settings.weight_decay, output_channels=shape[-1])
     astronet = build_astronet(shape, settings.base_filters, dropout=settings.dropout,
-                              weight_decay=settings.weight_decay)
+                              weight_decay=settings.weight_decay, head_moments=settings.head_moments)
     if settings.encoder != "scratch":
         unet = load_unet_for_transfer(settings.unet_dir, settings.dataset, shape)
         transfer_encoder(unet, astronet, trainable=settings.encoder == "trainable")
@@ -132,15 +132,18 @@ def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_lengt
     # Selection and schedule follow the validation MSE alone: Keras' val_loss also holds the L2 penalty.
     checkpoint = keras.callbacks.ModelCheckpoint(run_files.path(model_dir, run_files.NETWORK_FILE), monitor=SELECTION_METRIC,
                                                  mode="min", save_best_only=True)
-    plateau = PlateauScheduler(SELECTION_METRIC, factor=settings.lr_factor, patience=settings.lr_patience)
+    if settings.lr_schedule == "cosine":
+        scheduler = cosine_schedule(settings.learning_rate, settings.epochs)
+    else:
+        scheduler = PlateauScheduler(SELECTION_METRIC, factor=settings.lr_factor, patience=settings.lr_patience)
     callbacks = []
     if settings.model == "unet":
         callbacks.append(_density_monitor(settings, model_dir, builder, norm, box_length, instrument))
     return callbacks + [
-        checkpoint, plateau,
+        checkpoint, scheduler,
         keras.callbacks.CSVLogger(run_files.path(model_dir, run_files.HISTORY_FILE), append=True),
         keras.callbacks.TensorBoard(run_files.path(model_dir, run_files.LOG_DIR), write_graph=False),
-        TrainingBackup(run_files.path(model_dir, run_files.BACKUP_DIR), stateful([checkpoint, plateau])),
+        TrainingBackup(run_files.path(model_dir, run_files.BACKUP_DIR), stateful([checkpoint, scheduler])),
     ]
 
 

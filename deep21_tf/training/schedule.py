@@ -1,4 +1,5 @@
-"""The paper's learning-rate schedule with PyTorch's `ReduceLROnPlateau` semantics (the paper's framework).
+"""Learning-rate schedules: the paper's, with PyTorch's `ReduceLROnPlateau` semantics (the paper's framework), and
+a cosine decay over the run's epochs.
 
 PyTorch (mode "min", threshold_mode "rel", the defaults) counts an epoch as an improvement only when the
 monitored value drops below best × (1 − threshold), threshold 1e-4, and multiplies the learning rate by `factor`
@@ -41,3 +42,10 @@ class PlateauScheduler(keras.callbacks.Callback):
         if self.wait > self.patience:
             self.model.optimizer.learning_rate = rate * self.factor
             self.wait = 0
+
+
+def cosine_schedule(learning_rate: float, epochs: int) -> keras.callbacks.LearningRateScheduler:
+    """Keras' LearningRateScheduler on Keras' CosineDecay per epoch: epoch e of `epochs` trains at
+    learning_rate·(1 + cos(π e / epochs))/2. A pure function of the epoch, so a resumed run needs no saved state."""
+    decay = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs)
+    return keras.callbacks.LearningRateScheduler(lambda epoch, _rate: float(decay(epoch)))

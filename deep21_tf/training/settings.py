@@ -4,7 +4,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional
 
-from deep21_tf.contracts import DATASET_CONFIGS, DEFAULT_DATASET, ENCODERS, MODEL_KINDS, holds_density
+from deep21_tf.contracts import (DATASET_CONFIGS, DEFAULT_DATASET, ENCODERS, LR_SCHEDULES, MODEL_KINDS,
+                                 holds_density)
 from deep21_tf.instrument.settings import NO_TELESCOPE, InstrumentSettings
 
 
@@ -26,9 +27,11 @@ class TrainSettings:
     beta_2: float = 0.999
     adam_epsilon: float = 1e-8  # PyTorch's default (Keras': 1e-7)
     weight_decay: float = 1e-4
+    lr_schedule: str = "plateau"  # or "cosine" (then lr_factor and lr_patience play no part)
     lr_factor: float = 0.1
     lr_patience: int = 10
     dropout: float = 0.2
+    head_moments: bool = False  # AstroNet's head also sees each input channel's mean and mean square
     shuffle_buffer: int = 2000
     seed: int = 0
     cpu_replicas: int = 1
@@ -51,6 +54,10 @@ class TrainSettings:
                              f"{', '.join(name for name in DATASET_CONFIGS if holds_density(name))} (or --model=astro)")
         if self.encoder not in ENCODERS:
             raise ValueError(f"--encoder={self.encoder} is not allowed: use one of {', '.join(ENCODERS)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"--lr_schedule={self.lr_schedule} is not allowed: use one of {', '.join(LR_SCHEDULES)}")
+        if self.head_moments and self.model != "astro":
+            raise ValueError("--head_moments is AstroNet's (--model=astro); the U-Net has no head")
         if self.model == "astro" and self.encoder != "scratch" and not self.unet_dir:
             raise ValueError(f"--encoder={self.encoder} loads a trained U-Net: give --unet_dir (or --encoder=scratch)")
         for name in ("base_filters", "epochs", "batch_size", "lr_patience", "cpu_replicas", "monitor_maps"):
