@@ -1,7 +1,9 @@
 """The summary-statistics baselines on the parameter suite's finished boxes (flags/params.flags), read straight
 from its HDF5 files: ridge and kernel ridge regression of the log10 parameters on each map's mean, std and
 log10 P(k) per redshift channel, split 70/15/15 by box (deep21_tf.data.splits), hyperparameters chosen on
-validation, scored on the test boxes with bootstrap intervals over boxes.
+validation, scored on the test boxes with bootstrap intervals over boxes. For the three redshifts together also
+without each map's mean ("all_z_without_mean"): an interferometer does not measure the k = 0 mode, so the mean of
+an observed map carries no global signal.
 
     .venv/bin/python docs/parameters/summary_baseline.py SUITE_DIR OUTPUT.json
 """
@@ -15,12 +17,20 @@ import numpy as np
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.data.splits import assign_splits
 from deep21_tf.evaluation.metrics import parameter_scores
-from deep21_tf.evaluation.parameter_baseline import (KERNEL_ALPHAS, KERNEL_LENGTH_SCALES, RIDGE_ALPHAS,
-                                                     map_features)
+from deep21_tf.evaluation.parameter_baseline import (KERNEL_ALPHAS, KERNEL_LENGTH_SCALES, POWER_BINS,
+                                                     RIDGE_ALPHAS, map_features)
 from deep21_tf.simulation.storage import read_maps
 from deep21_tf.stats import fit_kernel_ridge, fit_ridge
 
-REDSHIFT_SETS = {"z10": (10.0,), "z15": (15.0,), "z20": (20.0,), "all_z": (10.0, 15.0, 20.0)}
+REDSHIFT_SETS = {"z10": (10.0,), "z15": (15.0,), "z20": (20.0,), "all_z": (10.0, 15.0, 20.0),
+                 "all_z_without_mean": (10.0, 15.0, 20.0)}
+#: Columns of map_features per redshift channel: mean, std, then the P(k) bins.
+CHANNEL_COLUMNS = 2 + POWER_BINS
+
+
+def without_mean(features):
+    """`features` of map_features less each channel's mean column."""
+    return np.delete(features, np.arange(0, features.shape[1], CHANNEL_COLUMNS), axis=1)
 
 
 def load(paths, redshifts):
@@ -39,6 +49,8 @@ def main(suite_dir, output):
     result = {"suite_dir": os.path.abspath(suite_dir), "boxes": {s: len(ids) for s, ids in splits.items()}}
     for name, redshifts in REDSHIFT_SETS.items():
         data = {s: load([paths[i] for i in ids], redshifts) for s, ids in splits.items()}
+        if name.endswith("_without_mean"):
+            data = {s: (without_mean(x), y, b) for s, (x, y, b) in data.items()}
         (tx, ty, _), (vx, vy, _), (sx, sy, sb) = data["train"], data["validation"], data["test"]
         scale = ty.std(axis=0)
         candidates = {"ridge": [fit_ridge(tx, ty, a) for a in RIDGE_ALPHAS],
