@@ -35,7 +35,7 @@ def _evaluated_model(root, name: str, model: str, train_simulations: int, noise:
 def test_an_astronet_curve_holds_r2_per_parameter_beside_the_kernel_baseline(tmp_path):
     dirs = [_evaluated_model(str(tmp_path), f"astro_{n}", "astro", n, noise)
             for n, noise in ((70, 0.05), (17, 0.3), (35, 0.1))]
-    points = write_learning_curve(str(tmp_path), dirs)
+    points = write_learning_curve(str(tmp_path / "curve"), dirs)  # a run dir that does not exist yet
     assert [p["train_simulations"] for p in points] == [17, 35, 70]  # sorted by training boxes
     for point in points:
         for score in ("network", "baseline_kernel"):
@@ -44,8 +44,8 @@ def test_an_astronet_curve_holds_r2_per_parameter_beside_the_kernel_baseline(tmp
             assert all(intervals[name][0] <= r2[name] <= intervals[name][1] for name in PARAMETER_NAMES)
     network_r2 = [np.mean(list(p["network"]["r2_log10"].values())) for p in points]
     assert network_r2[0] < network_r2[1] < network_r2[2] <= 1  # less noise with more boxes: a rising curve
-    assert json.loads((tmp_path / "learning_curve.json").read_text()) == points
-    assert (tmp_path / "learning_curve.png").read_bytes().startswith(b"\x89PNG")
+    assert json.loads((tmp_path / "curve" / "learning_curve.json").read_text()) == points
+    assert (tmp_path / "curve" / "learning_curve.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_curve_refuses_models_of_two_kinds(tmp_path):

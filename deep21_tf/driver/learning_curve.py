@@ -45,14 +45,15 @@ def curve_point(model_dir: str) -> dict:
 
 
 def write_learning_curve(run_dir: str, model_dirs: Sequence[str]) -> List[dict]:
-    """Collect the points of `model_dirs` (all U-Nets or all AstroNets), write RUN_DIR/learning_curve.json and .png;
-    return the points. Raises ValueError when the directories hold both kinds."""
+    """Collect the points of `model_dirs` (all U-Nets or all AstroNets), write RUN_DIR/learning_curve.json and .png
+    (RUN_DIR made if missing); return the points. Raises ValueError when the directories hold both kinds."""
     points = sorted((curve_point(d) for d in model_dirs), key=lambda p: p["train_simulations"])
     kinds = sorted({p["model"] for p in points})
     if len(kinds) > 1:
         raise ValueError(f"--model_dirs hold {' and '.join(kinds)} models: a learning curve takes one kind")
     figure = (learning_curve_figure(points, CURVE_K) if kinds == ["unet"]
               else parameter_curve_figure(points, PARAMETER_CURVE_SCORES))
+    os.makedirs(run_dir, exist_ok=True)
     atomic_write_text(os.path.join(run_dir, CURVE_FILE), json.dumps(points, indent=1))
     save_figure(figure, os.path.join(run_dir, CURVE_FIGURE))
     return points
