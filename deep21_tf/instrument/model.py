@@ -20,6 +20,7 @@ from deep21_tf.data.normalization import Normalization
 from deep21_tf.instrument.noise import jy_per_mk, noise_power, sampled_cells, sefd_jy
 from deep21_tf.instrument.settings import InstrumentSettings
 from deep21_tf.instrument.uv_coverage import baselines_per_snapshot
+from deep21_tf.stats._maps import k_magnitude
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,9 +81,7 @@ def build_instrument(settings: InstrumentSettings, redshifts: Sequence[float], b
         cells = sampled_cells(counts)
         power.append(noise_power(counts, sefd, bandwidth, settings.obs_hours, jy_mk))
         sampled.append(cells)
-        k_f = 2 * np.pi / box_len
-        k = np.hypot(*np.meshgrid(np.fft.fftfreq(n_pixels, 1 / n_pixels), np.fft.fftfreq(n_pixels, 1 / n_pixels),
-                                  indexing="ij")) * k_f
+        k = k_magnitude(n_pixels, box_len)
         channels.append(dict(redshift=float(z), frequency_mhz=nu, bandwidth_mhz=bandwidth, sefd_jy=sefd,
                              pixel_arcmin=float(np.degrees(pixel_rad) * 60), jy_per_mk_pixel=jy_mk,
                              baselines_per_snapshot_on_grid=float(counts.sum() - counts[0, 0]),

@@ -34,6 +34,12 @@ def check_box_length(box_length) -> float:
     return value
 
 
+def k_magnitude(n_pixels: int, box_length: float) -> np.ndarray:
+    """|k| (Mpc⁻¹) on the (n, n) grid of np.fft.fft2 for maps of side `box_length` (Mpc)."""
+    k = 2 * np.pi * np.fft.fftfreq(n_pixels, d=box_length / n_pixels)
+    return np.hypot(k[:, np.newaxis], k[np.newaxis, :])
+
+
 def fundamental_mode(box_length: float) -> float:
     """k_f = 2π/L (Mpc⁻¹) for a map of side `box_length` (Mpc)."""
     return 2 * np.pi / box_length

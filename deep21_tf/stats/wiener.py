@@ -12,7 +12,7 @@ from typing import Iterable, Tuple
 
 import numpy as np
 
-from deep21_tf.stats._maps import as_map_stack, check_box_length, check_same_shape, shell_edges
+from deep21_tf.stats._maps import as_map_stack, check_box_length, check_same_shape, k_magnitude, shell_edges
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,12 +46,6 @@ class WienerFilter:
             return cls(bin_edges=data["bin_edges"], values=data["values"])
 
 
-def _k_magnitude(n_pixels: int, box_length: float) -> np.ndarray:
-    """|k| (Mpc⁻¹) on the (n, n) grid of np.fft.fft2 for maps of side `box_length` (Mpc)."""
-    k = 2 * np.pi * np.fft.fftfreq(n_pixels, d=box_length / n_pixels)
-    return np.hypot(k[:, np.newaxis], k[np.newaxis, :])
-
-
 def fit_wiener(pairs: Iterable[Tuple[np.ndarray, np.ndarray]], box_length: float) -> WienerFilter:
     """Fit W(k) from an iterable of batches (maps_21cm, delta), each (H, W) or (N, H, W), all maps n×n of side
     `box_length` (Mpc). Shells with no mode or no 21 cm power get W = 0.
@@ -65,7 +59,7 @@ def fit_wiener(pairs: Iterable[Tuple[np.ndarray, np.ndarray]], box_length: float
         if n_pixels is None:
             n_pixels = x.shape[-1]
             edges = shell_edges(int(np.floor(np.sqrt(2) * (n_pixels // 2) + 0.5)), box_length)  # up to the corner
-            shell = np.digitize(_k_magnitude(n_pixels, box_length), edges).ravel()
+            shell = np.digitize(k_magnitude(n_pixels, box_length), edges).ravel()
             cross, auto = np.zeros(edges.size + 1), np.zeros(edges.size + 1)
         elif x.shape[-1] != n_pixels:
             raise ValueError(f"all maps must be {n_pixels}x{n_pixels} pixels; got a batch of {x.shape[-2:]}")
@@ -85,7 +79,7 @@ def apply_wiener(wiener: WienerFilter, maps_21cm, box_length: float) -> np.ndarr
     Modes below the first edge (k = 0) get W = 0; modes beyond the last edge take the last bin's value.
     """
     maps, single = as_map_stack(maps_21cm, "maps_21cm")
-    k = _k_magnitude(maps.shape[-1], check_box_length(box_length))
+    k = k_magnitude(maps.shape[-1], check_box_length(box_length))
     index = np.clip(np.digitize(k, wiener.bin_edges) - 1, 0, wiener.values.size - 1)
     gain = np.where(k < wiener.bin_edges[0], 0.0, wiener.values[index])
     predicted = np.real(np.fft.ifft2(gain * np.fft.fft2(maps)))

@@ -21,6 +21,7 @@ from deep21_tf.instrument.model import build_instrument  # noqa: E402
 from deep21_tf.instrument.settings import InstrumentSettings  # noqa: E402
 from deep21_tf.simulation.storage import read_maps  # noqa: E402
 from deep21_tf.stats import power_spectrum  # noqa: E402
+from deep21_tf.stats._maps import k_magnitude  # noqa: E402
 from deep21_tf.stats.power import k_bin_edges  # noqa: E402
 
 REDSHIFTS = (10.0, 15.0, 20.0)
@@ -44,8 +45,7 @@ def suite_maps(suite_dir):
 def binned_noise(noise_power, sampled, edges, box_len):
     """Mean noise P(k) (Mpc² mK², powerbox's convention) over the sampled uv cells of each |k| bin; NaN where none."""
     n = noise_power.shape[-1]
-    k_axis = 2 * np.pi * np.fft.fftfreq(n, box_len / n)
-    k = np.hypot(*np.meshgrid(k_axis, k_axis, indexing="ij"))
+    k = k_magnitude(n, box_len)
     power = noise_power * box_len ** 2 / n ** 4  # |Δx² ñ_k|² / L²
     values = []
     for low, high in zip(edges[:-1], edges[1:]):
