@@ -189,6 +189,12 @@ def test_parameter_baseline_features_are_mean_std_and_log_power_per_channel():
     np.testing.assert_allclose(per_channel[..., 1], maps.std(axis=(1, 2)), rtol=1e-6)
     # A steep spectrum: the log power falls from the first k bin to the last.
     assert np.all(per_channel[..., 2] > per_channel[..., -1])
+    # Without the means: a constant added to each map (what an interferometer cannot see) changes no feature.
+    blind = map_features(maps, BOX_MPC, with_mean=False)
+    assert blind.shape == (3, 2 * (1 + POWER_BINS))
+    np.testing.assert_allclose(blind, np.delete(features, [0, 2 + POWER_BINS], axis=1))
+    np.testing.assert_allclose(map_features(maps + np.array([4.0, -9.0]), BOX_MPC, with_mean=False), blind,
+                               rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.slow

@@ -265,3 +265,18 @@ def test_keras_file_round_trip_in_safe_mode(builder, tmp_path):
         layer.name for layer in model.get_layer("encoder").layers]
     np.testing.assert_allclose(loaded.predict(maps, verbose=0), model.predict(maps, verbose=0), rtol=1e-5, atol=1e-6)
     assert len(loaded.losses) == len(model.losses)
+
+
+def test_remove_map_mean_makes_astronet_blind_to_each_maps_mean(tmp_path):
+    blind = build_astronet((16, 16, 2), base_filters=2, remove_map_mean=True, head_moments=True)
+    paper = build_astronet((16, 16, 2), base_filters=2, head_moments=True)
+    maps = np.random.default_rng(3).normal(0.0, 1.0, (2, 16, 16, 2)).astype("float32")
+    offsets = np.array([[1.5, -0.5], [-2.0, 3.0]], np.float32)[:, None, None, :]  # per map and channel
+    np.testing.assert_allclose(blind.predict(maps + offsets, verbose=0), blind.predict(maps, verbose=0), atol=1e-5)
+    assert not np.allclose(paper.predict(maps + offsets, verbose=0), paper.predict(maps, verbose=0), atol=1e-5)
+    centred = keras.Model(blind.input, blind.get_layer("map_minus_mean").output)(maps + offsets)
+    np.testing.assert_allclose(np.asarray(centred), maps - maps.mean(axis=(1, 2), keepdims=True), atol=1e-5)
+    path = str(tmp_path / "blind.keras")
+    blind.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(reloaded.predict(maps, verbose=0), blind.predict(maps, verbose=0), rtol=1e-5)

@@ -18,6 +18,8 @@ import pytest
 import tensorflow as tf
 
 from deep21_tf.data import load_normalization, make_dataset
+from deep21_tf.evaluation.run import evaluate
+from deep21_tf.evaluation.parameter_baseline import WITHOUT_MEAN
 from deep21_tf.training import run_files
 from deep21_tf.training.resume import STATE_FILE
 from deep21_tf.training.strategy import make_strategy
@@ -125,10 +127,11 @@ def encoder_weights(model_dir: str) -> list:
 @pytest.mark.parametrize("encoder, same, head_moments", [("frozen", True, False), ("trainable", False, True)])
 def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_dir, tiny_data_dir, tmp_path,
                                                                          encoder, same, head_moments):
+    # the trainable run also removes each map's mean: its network and its evaluation's baselines see none
     model_dir = tmp_path / f"astro_{encoder}"
     run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--model=astro", f"--encoder={encoder}",
                                                 f"--unet_dir={unet_dir}", "--epochs=2",
-                                                f"--head_moments={head_moments}"))
+                                                f"--head_moments={head_moments}", f"--remove_map_mean={not same}"))
     pairs = list(zip(encoder_weights(unet_dir), encoder_weights(str(model_dir))))
     assert len(pairs) == 36
     assert all(np.array_equal(a, b) for a, b in pairs) == same
@@ -136,6 +139,16 @@ def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_di
     assert exported.output_shape == (None, 3)
     network = exported.get_layer("astronet")
     assert any(layer.name == "head_map_mean" for layer in network.layers) == head_moments
+    assert any(layer.name == "map_minus_mean" for layer in network.layers) == (not same)
+    assert run_files.read(str(model_dir), run_files.INFO_FILE)["remove_map_mean"] == (not same)
+    if not same:
+        maps = np.random.default_rng(4).normal(-20.0, 5.0, (2, 32, 32, 1)).astype("float32")  # mK
+        offsets = np.array([3.0, -7.0], np.float32)[:, None, None, None]
+        np.testing.assert_allclose(exported.predict(maps + offsets, verbose=0), exported.predict(maps, verbose=0),
+                                   atol=1e-4)
+        metrics = evaluate(str(model_dir), tiny_data_dir, split="train", output_dir=str(tmp_path / "eval"),
+                           max_maps=8, progress=False)
+        assert all(WITHOUT_MEAN in metrics[name]["description"] for name in ("baseline", "baseline_kernel"))
 
 
 def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_dir, tmp_path):

@@ -44,6 +44,9 @@ HELP = {
     "dropout": "AstroNet dropout rate.",
     "head_moments": "AstroNet's head also sees each input channel's mean and mean square over the map (the global "
                     "signal, which the paper's head must infer from the encoder's features); off: the paper's head.",
+    "remove_map_mean": "AstroNet subtracts each input map's mean (per redshift channel) before anything else, so it "
+                       "cannot read the global signal off it — as an interferometer, which has no zero spacing, "
+                       "cannot; evaluation's baselines then drop the mean from their features too.",
     "shuffle_buffer": "Examples in the shuffle buffer.",
     "seed": "Seed of shuffling, augmentation and initial weights.",
     "cpu_replicas": "Without GPUs: MirroredStrategy over this many logical CPU devices.",

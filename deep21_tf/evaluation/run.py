@@ -22,7 +22,8 @@ from deep21_tf.data import load_normalization, metadata, open_builder
 from deep21_tf import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
 from deep21_tf.evaluation.parameter_baseline import DESCRIPTION as BASELINE_DESCRIPTION
-from deep21_tf.evaluation.parameter_baseline import KERNEL_DESCRIPTION, fit_parameter_baselines, map_features
+from deep21_tf.evaluation.parameter_baseline import (KERNEL_DESCRIPTION, WITHOUT_MEAN, fit_parameter_baselines,
+                                                     map_features)
 from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.files import EVALUATION_SUBDIR, METRICS_FILE
 from deep21_tf.evaluation.data import map_sim_ids, physical_batches, split_size
@@ -127,15 +128,19 @@ def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, outp
                          max_maps, batch_size: int, progress: bool, instrument) -> dict:
     """R² and RMSE of the log10 parameters, without and (tta) with D4 averaging, the linear baseline's (ridge on
     each map's summary statistics, `parameter_baseline`), and the Fig. 6 scatter plots."""
-    # the baselines see the boxes the network saw (a --train_fraction model: its subset; older model dirs: all)
+    # the baselines see the boxes the network saw (a --train_fraction model: its subset; older model dirs: all),
+    # and no map means where the network sees none
     train_ids = model.info.get("train_sim_ids")
-    baseline, kernel = fit_parameter_baselines(builder, box_length, batch_size, progress, instrument, train_ids)
+    with_mean = not model.info.get("remove_map_mean", False)
+    baseline, kernel = fit_parameter_baselines(builder, box_length, batch_size, progress, instrument, train_ids,
+                                               with_mean)
+    without = "" if with_mean else WITHOUT_MEAN
     fitted_on = len(train_ids or metadata.split_sim_ids(builder, "train"))
     true, pred, baseline_pred, kernel_pred, tta_mean, tta_std = [], [], [], [], [], []
     for maps, log10_params in physical_batches(builder, split, "astro", batch_size, max_maps, progress, instrument):
         true.append(log10_params)
         pred.append(model.predict(maps, batch_size))
-        features = map_features(maps, box_length)
+        features = map_features(maps, box_length, with_mean)
         baseline_pred.append(baseline.predict(features))
         kernel_pred.append(kernel.predict(features))
         if tta:
@@ -150,10 +155,10 @@ def _evaluate_parameters(model: TrainedModel, box_length: float, tta: bool, outp
     title = f"{model.info['dataset']} {split}"
     results = {"network": parameter_scores(true, pred, names, box_ids=box_ids),
                "baseline": {**parameter_scores(true, np.concatenate(baseline_pred), names, box_ids=box_ids),
-                            "description": BASELINE_DESCRIPTION, "ridge_alpha": baseline.alpha,
+                            "description": BASELINE_DESCRIPTION + without, "ridge_alpha": baseline.alpha,
                             "train_boxes": fitted_on},
                "baseline_kernel": {**parameter_scores(true, np.concatenate(kernel_pred), names, box_ids=box_ids),
-                                   "description": KERNEL_DESCRIPTION, "kernel_alpha": kernel.alpha,
+                                   "description": KERNEL_DESCRIPTION + without, "kernel_alpha": kernel.alpha,
                                    "train_boxes": fitted_on,
                                    "kernel_length_scale": kernel.length_scale}}
     _save(figures.parameter_figure(true, pred, names, results["network"], title=title), output_dir, "fig6_params.png")

@@ -17,9 +17,11 @@ HIDDEN_UNITS = 100
 
 def build_astronet(input_shape, base_filters: int = 64, num_outputs: int = 3, dropout: float = 0.2,
                    weight_decay: float = 0.0, encoder: keras.Model | None = None,
-                   head_moments: bool = False) -> keras.Model:
+                   head_moments: bool = False, remove_map_mean: bool = False) -> keras.Model:
     """Encoder → 3 stride-2 unit layers → Flatten → Dense 100 + ReLU → Dropout → Dense `num_outputs` (linear).
 
+    `remove_map_mean`: each input channel's mean over the map is subtracted first (``map_mean``,
+    ``map_minus_mean``), so the network cannot use it — what an interferometer, which has no zero spacing, sees.
     `head_moments`: the Dense 100 layer also sees each input channel's mean and mean square over the map
     (``head_map_mean``, ``head_map_mean_square``, joined in ``head_features``) — the global signal, which the
     paper's head can only infer from the encoder's features.
@@ -40,18 +42,25 @@ def build_astronet(input_shape, base_filters: int = 64, num_outputs: int = 3, dr
     else:
         _check_encoder(encoder, input_shape, base_filters)
     inputs = keras.Input(input_shape, name="map")
-    x = encoder(inputs)[0]
+    maps = without_map_mean(inputs) if remove_map_mean else inputs
+    x = encoder(maps)[0]
     for index, width in enumerate(HEAD_WIDTHS, start=1):
         x = unit_layer(x, width * base_filters, f"head_unit{index}", weight_decay, strides=2)
     x = layers.Flatten(name="head_flatten")(x)
     if head_moments:
-        x = layers.Concatenate(name="head_features")([x, *map_moments(inputs)])
+        x = layers.Concatenate(name="head_features")([x, *map_moments(maps)])
     x = layers.Dense(HIDDEN_UNITS, name="head_dense", **kernel_and_bias_regularizers(weight_decay))(x)
     x = layers.ReLU(name="head_relu")(x)
     x = layers.Dropout(dropout, name="head_dropout")(x)
     outputs = layers.Dense(num_outputs, name="params", dtype="float32",  # float32 even under mixed precision
                            **kernel_and_bias_regularizers(weight_decay))(x)
     return keras.Model(inputs, outputs, name="astronet")
+
+
+def without_map_mean(maps):
+    """`maps` (batch, height, width, channels) less each map's mean per channel, from Keras' own layers."""
+    mean = layers.GlobalAveragePooling2D(keepdims=True, name="map_mean")(maps)
+    return layers.Subtract(name="map_minus_mean")([maps, mean])
 
 
 def map_moments(maps) -> list:

@@ -108,7 +108,8 @@ def _build_network(settings: TrainSettings, shape) -> keras.Model:
     if settings.model == "unet":
         return build_unet(shape, settings.base_filters, settings.weight_decay, output_channels=shape[-1])
     astronet = build_astronet(shape, settings.base_filters, dropout=settings.dropout,
-                              weight_decay=settings.weight_decay, head_moments=settings.head_moments)
+                              weight_decay=settings.weight_decay, head_moments=settings.head_moments,
+                              remove_map_mean=settings.remove_map_mean)
     if settings.encoder != "scratch":
         unet = load_unet_for_transfer(settings.unet_dir, settings.dataset, shape)
         transfer_encoder(unet, astronet, trainable=settings.encoder == "trainable")
@@ -197,6 +198,7 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
         maps_per_epoch=maps_per_epoch,
         fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts),
         parameter_names=list(norm.parameter_names), instrument=instrument, encoder=_encoder_source(settings),
+        remove_map_mean=settings.remove_map_mean,
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")

@@ -32,6 +32,7 @@ class TrainSettings:
     lr_patience: int = 10
     dropout: float = 0.2
     head_moments: bool = False  # AstroNet's head also sees each input channel's mean and mean square
+    remove_map_mean: bool = False  # AstroNet subtracts each input map's mean first (no zero spacing)
     shuffle_buffer: int = 2000
     seed: int = 0
     cpu_replicas: int = 1
@@ -58,6 +59,8 @@ class TrainSettings:
             raise ValueError(f"--lr_schedule={self.lr_schedule} is not allowed: use one of {', '.join(LR_SCHEDULES)}")
         if self.head_moments and self.model != "astro":
             raise ValueError("--head_moments is AstroNet's (--model=astro); the U-Net has no head")
+        if self.remove_map_mean and self.model != "astro":
+            raise ValueError("--remove_map_mean is AstroNet's (--model=astro); the U-Net sees each map's mean")
         if self.model == "astro" and self.encoder != "scratch" and not self.unet_dir:
             raise ValueError(f"--encoder={self.encoder} loads a trained U-Net: give --unet_dir (or --encoder=scratch)")
         for name in ("base_filters", "epochs", "batch_size", "lr_patience", "cpu_replicas", "monitor_maps"):

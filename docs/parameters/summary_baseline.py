@@ -17,27 +17,19 @@ import numpy as np
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.data.splits import assign_splits
 from deep21_tf.evaluation.metrics import parameter_scores
-from deep21_tf.evaluation.parameter_baseline import (KERNEL_ALPHAS, KERNEL_LENGTH_SCALES, POWER_BINS,
-                                                     RIDGE_ALPHAS, map_features)
+from deep21_tf.evaluation.parameter_baseline import KERNEL_ALPHAS, KERNEL_LENGTH_SCALES, RIDGE_ALPHAS, map_features
 from deep21_tf.simulation.storage import read_maps
 from deep21_tf.stats import fit_kernel_ridge, fit_ridge
 
 REDSHIFT_SETS = {"z10": (10.0,), "z15": (15.0,), "z20": (20.0,), "all_z": (10.0, 15.0, 20.0),
                  "all_z_without_mean": (10.0, 15.0, 20.0)}
-#: Columns of map_features per redshift channel: mean, std, then the P(k) bins.
-CHANNEL_COLUMNS = 2 + POWER_BINS
 
 
-def without_mean(features):
-    """`features` of map_features less each channel's mean column."""
-    return np.delete(features, np.arange(0, features.shape[1], CHANNEL_COLUMNS), axis=1)
-
-
-def load(paths, redshifts):
+def load(paths, redshifts, with_mean):
     features, targets, boxes = [], [], []
     for path in paths:
         maps, _, _, attrs = read_maps(path, redshifts)
-        features.append(map_features(maps, float(attrs["box_len"])))
+        features.append(map_features(maps, float(attrs["box_len"]), with_mean))
         targets.append(np.tile([attrs[name] for name in PARAMETER_NAMES], (len(maps), 1)))
         boxes += [str(attrs["sim_id"])] * len(maps)
     return np.concatenate(features), np.concatenate(targets), np.array(boxes)
@@ -48,9 +40,8 @@ def main(suite_dir, output):
     splits = assign_splits(paths)
     result = {"suite_dir": os.path.abspath(suite_dir), "boxes": {s: len(ids) for s, ids in splits.items()}}
     for name, redshifts in REDSHIFT_SETS.items():
-        data = {s: load([paths[i] for i in ids], redshifts) for s, ids in splits.items()}
-        if name.endswith("_without_mean"):
-            data = {s: (without_mean(x), y, b) for s, (x, y, b) in data.items()}
+        with_mean = not name.endswith("_without_mean")
+        data = {s: load([paths[i] for i in ids], redshifts, with_mean) for s, ids in splits.items()}
         (tx, ty, _), (vx, vy, _), (sx, sy, sb) = data["train"], data["validation"], data["test"]
         scale = ty.std(axis=0)
         candidates = {"ridge": [fit_ridge(tx, ty, a) for a in RIDGE_ALPHAS],
