@@ -66,13 +66,18 @@ def test_the_committed_parameter_suite_is_the_params_preset_with_complete_boxes(
 
 
 @pytest.mark.parametrize("flagfile", ["train_tiny.flags", "train_small.flags", "train_repro.flags",
-                                      "train_paper.flags", "train_params.flags"])
+                                      "train_paper.flags", "train_params.flags", "train_params_unet.flags"])
 def test_training_presets_parse_into_valid_settings(flagfile):
     settings = parsed(TRAIN, flagfile)
     dataset = "params_all_z" if flagfile == "train_params.flags" else "z15"
     assert settings["dataset"] == dataset and settings["adam_epsilon"] == 1e-8
     if flagfile == "train_params.flags":  # the run selected on validation in docs/parameters/REPORT.md
         assert (settings["base_filters"], settings["lr_schedule"], settings["head_moments"]) == (32, "cosine", True)
+    elif flagfile == "train_params_unet.flags":  # the reproduction's recipe and step budget on the parameter suite
+        repro = parsed(TRAIN, "train_repro.flags")
+        assert settings["maps_per_epoch"] == 1344 and settings["model"] == "unet"
+        assert {k: v for k, v in settings.items() if k != "maps_per_epoch"} == \
+            {k: v for k, v in repro.items() if k != "maps_per_epoch"}
     elif flagfile != "train_tiny.flags":
         assert settings["base_filters"] == 64 and settings["batch_size"] == 30  # the paper's network and batch
 

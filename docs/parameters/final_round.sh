@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The parameter campaign's final round on the whole suite (datasets/params_suite, 360 boxes: 252 / 54 / 54), one
+# step at a time, each resumable and skipped once done, so a session can be stopped at any minute and the next
+# one picks up where it stopped:
+#
+#   docs/parameters/final_round.sh WORK_DIR STEP...        e.g.  final_round.sh /work/campaign build all_z
+#
+# WORK_DIR (outside the work tree) gets the datasets (WORK_DIR/tfds) and one model dir per run; each finished run's
+# history, model info, evaluation metrics and D4-averaged Fig. 6 are copied into docs/parameters/final/ as
+# RUN_history.csv, RUN_model_info.json, RUN_metrics.json and RUN_fig6_params_tta.png (the report's numbers).
+# Steps, in the order of their value (times: 2 idle AVX2-only cores; AVX-512 hosts ~2-4x faster):
+#   build           tfds build of params_all_z, params_z10, params_z15 and z15                        ~2 min
+#   all_z           AstroNet, the selected recipe (flags/train_params.flags): the one to ship         ~12 min
+#   all_z_no_mean   the same with --remove_map_mean (an interferometer's maps have no mean)           ~12 min
+#   curve           the all_z recipe on 1/8, 1/4 and 1/2 of the training boxes, then the curve        ~36 min
+#   z10 z15 z20     the all_z recipe on one redshift                                                  ~12 min each
+#   unet_z15        the U-Net (flags/train_params_unet.flags), the reproduction's budget              ~85 min
+#   z15_frozen z15_trainable   AstroNet at z = 15 from unet_z15's encoder, base 64                    ~25 min each
+#   saliency        vanilla-gradient saliency of the all_z AstroNet on 8 test maps                    ~3 min
+# Run it from a frozen copy of the code (git archive HEAD into a folder, PYTHONPATH at it) while you edit the tree.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PY=${PY:-$REPO/.venv/bin/python}
+WORK=${1:?usage: final_round.sh WORK_DIR STEP...}
+shift
+SUITE=$REPO/datasets/params_suite
+DATA=$WORK/tfds
+OUT=$REPO/docs/parameters/final
+STEPS=" build all_z all_z_no_mean curve z10 z15 z20 unet_z15 z15_frozen z15_trainable saliency "
+for step in "$@"; do
+    if [[ $STEPS != *" $step "* ]]; then
+        echo "final_round.sh: unknown step '$step'; use one of:$STEPS" >&2
+        exit 2
+    fi
+done
+mkdir -p "$WORK" "$OUT"
+
+log() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+build() {  # build CONFIG: one dataset config of the suite (tfds build keeps a finished one)
+    log "tfds build $1"
+    "$PY" -m tensorflow_datasets.scripts.cli.main build hi21cm --imports=deep21_tf.data.tfds_builder \
+        --manual_dir="$SUITE" --data_dir="$DATA" --config="$1"
+}
+
+run() {  # run NAME TRAIN_ARGS...: train (resuming an unfinished run), evaluate with D4 averaging, copy the results
+    local name=$1 model_dir=$WORK/$1
+    shift
+    if [[ ! -f $model_dir/exported.keras ]]; then
+        log "train $name"
+        "$PY" -m deep21_tf.apps.train --data_dir="$DATA" --model_dir="$model_dir" "$@"
+    fi
+    if [[ ! -f $model_dir/evaluation/metrics.json ]]; then
+        log "evaluate $name"
+        "$PY" -m deep21_tf.apps.evaluate --model_dir="$model_dir" --data_dir="$DATA" --tta --progress=false
+    fi
+    cp "$model_dir/history.csv" "$OUT/${name}_history.csv"
+    cp "$model_dir/model_info.json" "$OUT/${name}_model_info.json"
+    cp "$model_dir/evaluation/metrics.json" "$OUT/${name}_metrics.json"
+    local figure
+    for figure in fig6_params_tta.png fig4_power_z15.png fig3_maps_z15.png; do
+        if [[ -f $model_dir/evaluation/$figure ]]; then cp "$model_dir/evaluation/$figure" "$OUT/${name}_$figure"; fi
+    done
+    log "done $name"
+}
+
+ASTRO=(--flagfile="$REPO/flags/train_params.flags")
+for step in "$@"; do
+    case $step in
+        build) for config in params_all_z params_z10 params_z15 z15; do build "$config"; done ;;
+        all_z) run all_z "${ASTRO[@]}" ;;
+        all_z_no_mean) run all_z_no_mean "${ASTRO[@]}" --remove_map_mean ;;
+        curve)
+            for fraction in 0.125 0.25 0.5; do run "all_z_train$fraction" "${ASTRO[@]}" --train_fraction=$fraction; done
+            "$PY" -m deep21_tf.apps.learning_curve --run_dir="$WORK/curve" --model_dirs="$WORK/all_z_train0.125" \
+                --model_dirs="$WORK/all_z_train0.25" --model_dirs="$WORK/all_z_train0.5" --model_dirs="$WORK/all_z"
+            cp "$WORK/curve/learning_curve.json" "$OUT/astro_learning_curve.json"
+            cp "$WORK/curve/learning_curve.png" "$OUT/astro_learning_curve.png" ;;
+        z10 | z15 | z20) build "params_$step"; run "$step" "${ASTRO[@]}" --dataset="params_$step" ;;
+        unet_z15) run unet_z15 --flagfile="$REPO/flags/train_params_unet.flags" ;;
+        z15_frozen | z15_trainable)
+            run "$step" "${ASTRO[@]}" --dataset=params_z15 --base_filters=64 --encoder="${step#z15_}" \
+                --unet_dir="$WORK/unet_z15" ;;
+        saliency)
+            "$PY" -m deep21_tf.apps.saliency --model_dir="$WORK/all_z" --data_dir="$DATA" --num_maps=8 \
+                --output_dir="$WORK/all_z/saliency"
+            for figure in "$WORK"/all_z/saliency/*.png; do cp "$figure" "$OUT/all_z_$(basename "$figure")"; done ;;
+    esac
+done
