@@ -251,9 +251,10 @@ def output_files(output: str, kind: str, tta: bool, png: Optional[str],
 def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[str] = None,
                    png: Optional[str] = None, tta: bool = False, cell_size: Optional[float] = None,
                    batch_size: int = INFERENCE_BATCH_SIZE, warn: Callable[[str], None] = lambda message: None,
-                   redshift: Optional[float] = None) -> dict:
+                   redshift: Optional[float] = None, say: Callable[[str], None] = lambda line: None) -> dict:
     """Check everything, predict, write the files; return a summary. InputError (a ValueError) says what is wrong.
-    `redshift`: of a FITS input whose header does not say (overrides the header)."""
+    `redshift`: of a FITS input whose header does not say (overrides the header). An AstroNet's parameters are
+    also told to `say`, one line per map (`parameter_lines`)."""
     if batch_size < 1:
         raise InputError(f"--batch_size={batch_size} must be >= 1")
     if cell_size is not None and not cell_size > 0:
@@ -285,13 +286,17 @@ def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[s
         if tta:
             writers["std"] = _npy_writer(std.reshape(array.shape))
     else:
-        writers["prediction"] = _json_writer(_parameter_report(prediction, std, info, input_path, model_dir))
+        report = _parameter_report(prediction, std, info, input_path, model_dir)
+        writers["prediction"] = _json_writer(report)
     if png:
         writers["png"] = _png_writer(stack[0, ..., 0], prediction[0], std, info,
                                      image.cell_size_mpc if image and cell_size is None else cell_size)
     with contextlib.ExitStack() as pending:  # all files appear together at the end, or none on an error
         for name, write in writers.items():
             write(pending.enter_context(atomic_path(files[name])))
+    if info["model"] == "astro":
+        for line in parameter_lines(report):
+            say(line)
     summary = dict(num_maps=len(stack), map_shape=list(stack.shape[1:]), model=info["model"],
                    trained_model=model_summary(model_dir, info), tta=tta, files=files,
                    instrument=InstrumentSettings.from_json(info.get("instrument")).to_json())
@@ -368,6 +373,21 @@ def _parameter_report(log10_params: np.ndarray, std: Optional[np.ndarray], info:
     return dict(trained_model=model_summary(model_dir, info), input=os.path.abspath(input_path),
                 parameter_names=names, units={b: PARAMETER_UNITS[n] for b, n in zip(bare, names)},
                 test_time_augmentation=std is not None, maps=maps)
+
+
+def parameter_lines(report: dict) -> List[str]:
+    """One line per map of a parameter report (`_parameter_report`): each parameter in physical units, then its
+    log10 and, with D4 averaging, ± the D4 std of the log10 (dex)."""
+    lines = []
+    for index, entry in enumerate(report["maps"]):
+        values = []
+        for name in report["parameter_names"]:
+            bare = bare_name(name)
+            spread = f" ± {entry['d4_std_log10'][name]:.2g}" if "d4_std_log10" in entry else ""
+            values.append(f"{bare} = {entry['physical'][bare]:.3g} {report['units'][bare]} "
+                          f"(log10 {entry['log10'][name]:.3f}{spread})")
+        lines.append(f"map {index}: " + ", ".join(values))
+    return lines
 
 
 def _npy_writer(array: np.ndarray) -> Callable[[str], None]:

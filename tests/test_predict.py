@@ -11,7 +11,7 @@ import pytest
 
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.data.normalization import Normalization
-from deep21_tf.predict import SHIPPED_UNET_NAME, input_warnings, run_prediction
+from deep21_tf.predict import SHIPPED_UNET_NAME, input_warnings, parameter_lines, run_prediction
 from deep21_tf.training import run_files
 from deep21_tf.util.paths import SHIPPED_UNET_DIR
 from tests.conftest import run_cli
@@ -63,10 +63,16 @@ def test_astronet_writes_log10_and_physical_parameters(trained_astro_dir, tiny_m
     with h5py.File(tmp_path / "maps.h5", "w") as handle:
         handle.create_dataset("sky/maps", data=tiny_maps_mK[:3])
         handle.create_dataset("sky/other", data=np.zeros(3))
-    run_cli(PREDICT, f"--model_dir={trained_astro_dir}", f"--input={tmp_path / 'maps.h5'}", "--key=sky/maps",
-            f"--output={tmp_path / 'params.json'}", "--tta")
+    result = run_cli(PREDICT, f"--model_dir={trained_astro_dir}", f"--input={tmp_path / 'maps.h5'}",
+                     "--key=sky/maps", f"--output={tmp_path / 'params.json'}", "--tta")
     with open(tmp_path / "params.json", encoding="utf-8") as handle:
         report = json.load(handle)
+    # each map's parameters are printed too, in physical units, with their log10 ± the D4 spread
+    printed = result.stdout.strip().splitlines()[:-1]
+    assert printed == parameter_lines(report) and len(printed) == 3
+    first = report["maps"][0]
+    assert printed[0].startswith(f"map 0: mturn = {first['physical']['mturn']:.3g} Msun (log10 "
+                                 f"{first['log10']['log10_mturn']:.3f} ± {first['d4_std_log10']['log10_mturn']:.2g})")
     assert report["parameter_names"] == ["log10_mturn", "log10_lx", "log10_ngamma"] and len(report["maps"]) == 3
     assert set(report["units"]) == {"mturn", "lx", "ngamma"}
     assert report["trained_model"] == dict(source="model dir", model_dir=trained_astro_dir, dataset="z15",

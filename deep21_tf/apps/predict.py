@@ -9,8 +9,8 @@ Input: maps in mK, one (H, W) or a stack (N, H, W) [or (N, H, W, C) for multi-re
 of 8, in .npy, .npz or .h5 (--key picks the array), or a FITS image (K or mK, pixel scale from its WCS, redshift
 from its header or --redshift; its pixel size in Mpc is checked against the model's). Output: δ maps (.npy, the
 input's shape, or .fits under a FITS input's header; with --tta the D4-averaged δ and OUTPUT_std.npy/.fits) or the
-parameters (.json, log10 and physical). Bad input: one error line, exit 2,
-nothing written. Maps unlike the training data (mean, spread, --cell_size) get warnings.
+parameters (.json, log10 and physical; also printed, one line per map, with their D4 spread under --tta). Bad input:
+one error line, exit 2, nothing written. Maps unlike the training data (mean, spread, --cell_size) get warnings.
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def main(argv):
                   file=sys.stderr)
         return run_prediction(model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
                               tta=FLAGS.tta, cell_size=FLAGS.cell_size, batch_size=FLAGS.batch_size, warn=warn,
-                              redshift=FLAGS.redshift)
+                              redshift=FLAGS.redshift, say=print)
 
     return run_work(PROGRAM, argv, work, start_tensorflow=False)
 
