@@ -63,6 +63,10 @@ def wedge_removed(dataset: str) -> bool:
 #: The model kinds and the dataset field each predicts: the U-Net δ maps, AstroNet the log10 parameters.
 MODEL_TARGET_FIELD = {"unet": "density", "astro": "log10_params"}
 MODEL_KINDS = tuple(MODEL_TARGET_FIELD)
+#: The model kinds as messages name them.
+MODEL_NAMES = {"unet": "a U-Net", "astro": "an AstroNet"}
+#: What deep21-predict can be asked for (--target) and the model kind that predicts it.
+PREDICTION_TARGETS = {"density": "unet", "parameters": "astro"}
 #: Where AstroNet's encoder comes from: the trained U-Net's, kept frozen or trained on, or a fresh one.
 ENCODERS = ("frozen", "trainable", "scratch")
 #: Learning-rate schedules: the paper's drop after a validation plateau, or a cosine decay over the run's epochs.

@@ -25,14 +25,15 @@ import h5py
 import numpy as np
 
 from deep21_tf import cosmology
-from deep21_tf.contracts import INFERENCE_BATCH_SIZE, PARAMETER_UNITS, SIZE_MULTIPLE, bare_name
+from deep21_tf.contracts import (INFERENCE_BATCH_SIZE, MODEL_NAMES, PARAMETER_UNITS, PREDICTION_TARGETS,
+                                 SIZE_MULTIPLE, bare_name)
 from deep21_tf.data.normalization import Normalization
 from deep21_tf.figures import figure_to_png, prediction_panels
 from deep21_tf.fits_image import FITS_SUFFIXES, FitsError, is_fits, read_fits_image, write_fits_like
 from deep21_tf.instrument.settings import InstrumentSettings
 from deep21_tf.training import run_files
 from deep21_tf.util.atomic import atomic_path
-from deep21_tf.util.paths import SHIPPED_UNET_DIR
+from deep21_tf.util.paths import SHIPPED_MODELS
 
 INPUT_SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
 #: The first bytes of each input format (NumPy array, zip archive, HDF5 superblock).
@@ -54,14 +55,37 @@ WARN_SUMMED_FACTOR = 2.0
 PAPER_SLAB_CELLS = 4
 #: Warn when a map's side exceeds the training maps' side by more than this factor (scales never seen).
 WARN_SIZE_FACTOR = 2.0
-#: The `source` of the shipped model in the summary (any other model: "model dir").
-SHIPPED_UNET_NAME = "shipped U-Net z15"
 #: Warn when --cell_size differs from the training maps' pixel size by more than this fraction.
 WARN_CELL_SIZE_FRACTION = 0.1
 
 
 class InputError(ValueError):
     """Unusable input, output path or model dir; the message names the problem and what is allowed."""
+
+
+def choose_model(model_dir: Optional[str], target: Optional[str]) -> Tuple[str, Optional[str]]:
+    """(the model dir to predict with, a note naming the shipped model when one was chosen).
+
+    `target` (a key of PREDICTION_TARGETS, or None) picks the shipped model when `model_dir` is None (None: the
+    shipped U-Net); with a `model_dir` it must be what that model predicts. InputError otherwise.
+    """
+    if target is not None and target not in PREDICTION_TARGETS:
+        raise InputError(f"--target={target} is not allowed: use one of {', '.join(PREDICTION_TARGETS)}")
+    if model_dir is None:
+        shipped_dir, name = SHIPPED_MODELS[target or "density"]
+        if not os.path.isfile(run_files.path(shipped_dir, run_files.INFO_FILE)):
+            raise InputError(f"--target={target}: this deep21-tf ships no model of the {target}; train "
+                             f"{MODEL_NAMES[PREDICTION_TARGETS[target]]} (deep21-train --model="
+                             f"{PREDICTION_TARGETS[target]}) and give its --model_dir")
+        return shipped_dir, f"no --model_dir: using the {name} ({shipped_dir}, see MODEL_CARD.md there)"
+    if target is not None:
+        model = read_model_dir(model_dir)[0]["model"]
+        if model != PREDICTION_TARGETS[target]:
+            predicts = {kind: name for name, kind in PREDICTION_TARGETS.items()}[model]
+            raise InputError(f"--target={target}, but --model_dir={model_dir} holds {MODEL_NAMES[model]}, which "
+                             f"predicts {predicts}: drop --target or give the model dir of "
+                             f"{MODEL_NAMES[PREDICTION_TARGETS[target]]}")
+    return model_dir, None
 
 
 def read_model_dir(model_dir: str) -> Tuple[dict, Normalization]:
@@ -351,10 +375,10 @@ def _fits_writer(maps: np.ndarray, image, history: List[str]) -> Callable[[str],
 
 
 def model_summary(model_dir: str, info: dict) -> dict:
-    """Which model predicts (the shipped U-Net or a model dir) and its training maps: dataset, redshifts (z),
-    map size (cells), cell size and box length (Mpc)."""
-    shipped = os.path.realpath(model_dir) == os.path.realpath(SHIPPED_UNET_DIR)
-    return dict(source=SHIPPED_UNET_NAME if shipped else "model dir", model_dir=os.path.abspath(model_dir),
+    """Which model predicts (a shipped model, by its name in SHIPPED_MODELS, or "model dir") and its training maps:
+    dataset, redshifts (z), map size (cells), cell size and box length (Mpc)."""
+    shipped = [name for path, name in SHIPPED_MODELS.values() if os.path.realpath(path) == os.path.realpath(model_dir)]
+    return dict(source=shipped[0] if shipped else "model dir", model_dir=os.path.abspath(model_dir),
                 dataset=info["dataset"], redshifts=list(info["redshifts"]), map_cells=list(info["input_shape"][:2]),
                 cell_size_mpc=float(info["cell_size"]), box_length_mpc=float(info["box_len"]))
 

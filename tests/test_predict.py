@@ -11,9 +11,9 @@ import pytest
 
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.data.normalization import Normalization
-from deep21_tf.predict import SHIPPED_UNET_NAME, input_warnings, parameter_lines, run_prediction
+from deep21_tf.predict import choose_model, input_warnings, parameter_lines, run_prediction
 from deep21_tf.training import run_files
-from deep21_tf.util.paths import SHIPPED_UNET_DIR
+from deep21_tf.util.paths import SHIPPED_MODELS, SHIPPED_UNET_DIR
 from tests.conftest import run_cli
 
 PREDICT = "deep21_tf.apps.predict"
@@ -63,8 +63,9 @@ def test_astronet_writes_log10_and_physical_parameters(trained_astro_dir, tiny_m
     with h5py.File(tmp_path / "maps.h5", "w") as handle:
         handle.create_dataset("sky/maps", data=tiny_maps_mK[:3])
         handle.create_dataset("sky/other", data=np.zeros(3))
-    result = run_cli(PREDICT, f"--model_dir={trained_astro_dir}", f"--input={tmp_path / 'maps.h5'}",
-                     "--key=sky/maps", f"--output={tmp_path / 'params.json'}", "--tta")
+    result = run_cli(PREDICT, f"--model_dir={trained_astro_dir}", "--target=parameters",
+                     f"--input={tmp_path / 'maps.h5'}", "--key=sky/maps", f"--output={tmp_path / 'params.json'}",
+                     "--tta")
     with open(tmp_path / "params.json", encoding="utf-8") as handle:
         report = json.load(handle)
     # each map's parameters are printed too, in physical units, with their log10 ± the D4 spread
@@ -87,6 +88,24 @@ def test_astronet_writes_log10_and_physical_parameters(trained_astro_dir, tiny_m
     averaged = np.array([list(entry["log10"].values()) for entry in report["maps"]])
     spread = np.array([list(entry["d4_std_log10"].values()) for entry in report["maps"]])
     assert np.all(np.abs(plain - averaged) <= 3 * spread + 1e-4)
+
+
+def test_target_picks_the_shipped_model_or_must_match_the_model_dirs(trained_astro_dir, tmp_path):
+    for target in (None, "density"):  # without --model_dir: the shipped U-Net, named in a note
+        model_dir, note = choose_model(None, target)
+        assert model_dir == SHIPPED_MODELS["density"][0] and "using the shipped U-Net z15" in note
+    assert choose_model(trained_astro_dir, "parameters") == (trained_astro_dir, None)
+    with pytest.raises(ValueError, match="--target=parameters, but --model_dir=.* holds a U-Net, which predicts "
+                                         "density: drop --target or give the model dir of an AstroNet"):
+        choose_model(SHIPPED_UNET_DIR, "parameters")
+    maps = tmp_path / "maps.npy"
+    np.save(maps, np.zeros((32, 32), np.float32))
+    result = run_cli(PREDICT, f"--model_dir={trained_astro_dir}", "--target=density", f"--input={maps}",
+                     f"--output={tmp_path / 'delta.npy'}", check=False)
+    assert result.returncode == 2 and "holds an AstroNet, which predicts parameters" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["maps.npy"]
+    bad = run_cli(PREDICT, "--target=mass", f"--input={maps}", f"--output={tmp_path / 'delta.npy'}", check=False)
+    assert bad.returncode != 0 and "--target=mass: value should be one of <density|parameters>" in bad.stderr
 
 
 #: Training maps of mean -100 mK and std 10 mK, 16x16 pixels of 1.5 Mpc.
@@ -143,7 +162,7 @@ def test_the_summary_names_the_shipped_model_and_its_training_geometry(tmp_path)
     summary = run_prediction(SHIPPED_UNET_DIR, str(tmp_path / "summed.npy"), str(tmp_path / "delta.npy"),
                              warn=warnings.append)
     assert len(warnings) == 1 and "paper's convention" in warnings[0]
-    assert summary["trained_model"] == dict(source=SHIPPED_UNET_NAME, model_dir=SHIPPED_UNET_DIR, dataset="z15",
+    assert summary["trained_model"] == dict(source="shipped U-Net z15", model_dir=SHIPPED_UNET_DIR, dataset="z15",
                                             redshifts=[15.0], map_cells=[64, 64], cell_size_mpc=1.5,
                                             box_length_mpc=96.0)
     assert np.load(tmp_path / "delta.npy").shape == (64, 64)

@@ -43,7 +43,7 @@ def test_predict_without_model_dir_uses_the_shipped_model_on_a_64_map(tmp_path):
     sky = rng.normal(norm["map_21cm_mean"][0], norm["map_21cm_std"][0], (64, 64)).astype(np.float32)
     np.save(tmp_path / "sky.npy", sky)
     result = run_cli("deep21_tf.apps.predict", f"--input={tmp_path / 'sky.npy'}", f"--output={tmp_path / 'd.npy'}")
-    assert "no --model_dir: using the shipped z = 15 U-Net" in result.stderr
+    assert "no --model_dir: using the shipped U-Net z15" in result.stderr
     delta = np.load(tmp_path / "d.npy")
     assert delta.shape == (64, 64) and np.all(np.isfinite(delta))
     exported = keras.saving.load_model(run_files.path(SHIPPED_UNET_DIR, run_files.EXPORTED_FILE), safe_mode=True)

@@ -1,6 +1,7 @@
 """deep21-predict: the matter density (U-Net) or the astrophysical parameters (AstroNet) of your own 21 cm maps.
 
   deep21-predict --input=maps.npy --output=density.npy      # the shipped z = 15 U-Net (64² maps, 1.5 Mpc)
+  deep21-predict --target=parameters --input=maps.npy --output=params.json   # the shipped model of the parameters
   deep21-predict --model_dir=runs/demo/unet --input=maps.npy --output=density.npy [--png=first.png] [--tta]
   deep21-predict --model_dir=runs/demo/astro --input=maps.h5 --key=maps --output=params.json
   deep21-predict --model_dir=runs/aa4_1000h/unet --input=image.fits [--redshift=15] --output=density.fits
@@ -22,12 +23,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from deep21_tf.apps.common import run_work  # noqa: E402
-from deep21_tf.contracts import INFERENCE_BATCH_SIZE  # noqa: E402
+from deep21_tf.contracts import INFERENCE_BATCH_SIZE, PREDICTION_TARGETS  # noqa: E402
 
 PROGRAM = "deep21-predict"
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model_dir", None, "Model dir written by deep21-train (U-Net or AstroNet); default: the shipped "
-                    "z = 15 U-Net (deep21_tf/pretrained/unet_z15, see its MODEL_CARD.md).")
+                    "model of --target (deep21_tf/pretrained/, see its MODEL_CARD.md).")
+flags.DEFINE_enum("target", None, list(PREDICTION_TARGETS), "What to predict: density (δ, a U-Net) or parameters "
+                  "(AstroNet); default: what --model_dir's model predicts, or density without --model_dir.")
 flags.DEFINE_string("input", None, "21 cm map(s) in mK: .npy, .npz or .h5/.hdf5; or a FITS image (.fits) in K or mK.")
 flags.DEFINE_string("key", None, "Array name in an .npz, or dataset path in an .h5, when it holds several.")
 flags.DEFINE_string("output", None, "Where the prediction goes: .npy (U-Net δ; .fits for a FITS input, under its "
@@ -47,14 +50,11 @@ def warn(message: str) -> None:
 
 def main(argv):
     def work():
-        from deep21_tf.predict import run_prediction
-        from deep21_tf.util.paths import SHIPPED_UNET_DIR
+        from deep21_tf.predict import choose_model, run_prediction
 
-        model_dir = FLAGS.model_dir
-        if model_dir is None:
-            model_dir = SHIPPED_UNET_DIR
-            print(f"{PROGRAM}: no --model_dir: using the shipped z = 15 U-Net ({model_dir}, see MODEL_CARD.md there)",
-                  file=sys.stderr)
+        model_dir, note = choose_model(FLAGS.model_dir, FLAGS.target)
+        if note:
+            print(f"{PROGRAM}: {note}", file=sys.stderr)
         return run_prediction(model_dir, FLAGS.input, FLAGS.output, key=FLAGS.key, png=FLAGS.png,
                               tta=FLAGS.tta, cell_size=FLAGS.cell_size, batch_size=FLAGS.batch_size, warn=warn,
                               redshift=FLAGS.redshift, say=print)
