@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from deep21_tf.models import build_astronet, build_encoder, build_unet, transfer_encoder
+from deep21_tf.models import build_astronet, build_encoder, build_unet, copy_all_weights, transfer_encoder
 from deep21_tf.models.layers import upsample
 
 
@@ -280,3 +280,17 @@ def test_remove_map_mean_makes_astronet_blind_to_each_maps_mean(tmp_path):
     blind.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)
     np.testing.assert_allclose(reloaded.predict(maps, verbose=0), blind.predict(maps, verbose=0), rtol=1e-5)
+
+
+def test_copy_all_weights_makes_the_same_network_or_names_the_first_difference():
+    trained, fresh = build_unet((16, 16, 1), base_filters=2), build_unet((16, 16, 1), base_filters=2)
+    maps = np.random.default_rng(5).normal(size=(2, 16, 16, 1)).astype("float32")
+    assert not np.allclose(trained.predict(maps, verbose=0), fresh.predict(maps, verbose=0))
+    copy_all_weights(trained, fresh)
+    np.testing.assert_array_equal(trained.predict(maps, verbose=0), fresh.predict(maps, verbose=0))
+    wider = build_unet((16, 16, 1), base_filters=4)
+    before = [np.asarray(w) for w in wider.weights]
+    with pytest.raises(ValueError, match=r"differ at weight 0: enc1_unit1_conv/kernel of shape \(3, 3, 1, 2\) in "
+                                         r"the trained one, enc1_unit1_conv/kernel of shape \(3, 3, 1, 4\)"):
+        copy_all_weights(trained, wider)
+    assert all(np.array_equal(a, np.asarray(b)) for a, b in zip(before, wider.weights))  # nothing written

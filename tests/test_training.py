@@ -151,6 +151,25 @@ def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_di
         assert all(WITHOUT_MEAN in metrics[name]["description"] for name in ("baseline", "baseline_kernel"))
 
 
+def test_init_from_starts_a_run_from_a_trained_networks_weights(unet_dir, tiny_data_dir, tmp_path):
+    # a learning rate of ~0: one epoch moves no kernel, so the fine-tuned network is the one it started from
+    model_dir = tmp_path / "tuned"
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1", f"--init_from={unet_dir}",
+                                                "--learning_rate=1e-12"))
+    start, tuned = (keras.saving.load_model(run_files.path(str(d), run_files.NETWORK_FILE), safe_mode=True)
+                    for d in (unet_dir, model_dir))
+    kernels = [(a, b) for a, b in zip(start.weights, tuned.weights) if a.path.endswith("kernel")]
+    assert len(kernels) == 18 and all(np.allclose(a, b, rtol=0, atol=1e-9) for a, b in kernels)
+    info = run_files.read(str(model_dir), run_files.INFO_FILE)
+    assert info["initialised_from"] == {"model_dir": os.path.abspath(unet_dir), "dataset": "z15",
+                                        "instrument": {"telescope": "none"}}
+    wider = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "wider", "--epochs=1",
+                                                        f"--init_from={unet_dir}", "--base_filters=8"), check=False)
+    assert wider.returncode == 2 and not (tmp_path / "wider").exists()
+    assert "the networks differ at weight 0: enc1_unit1_conv/kernel of shape (3, 3, 1, 4) in the trained one, " \
+           "enc1_unit1_conv/kernel of shape (3, 3, 1, 8) in the new one" in wider.stderr.strip().splitlines()[-1]
+
+
 def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_dir, tmp_path):
     result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "m", "--epochs=1",
                                                          "--cpu_replicas=2"))

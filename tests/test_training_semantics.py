@@ -59,6 +59,7 @@ def test_cosine_schedule_decays_from_the_learning_rate_over_the_epochs():
     (dict(lr_schedule="step"), "--lr_schedule=step is not allowed: use one of plateau, cosine"),
     (dict(head_moments=True), "--head_moments is AstroNet's (--model=astro)"),
     (dict(remove_map_mean=True), "--remove_map_mean is AstroNet's (--model=astro)"),
+    (dict(model="astro", init_from="trained", unet_dir="unet"), "--init_from sets every weight, the encoder's too"),
 ])
 def test_schedule_and_head_settings_are_validated(settings, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -28,6 +28,8 @@ HELP = {
     "model": "unet (21 cm → δ) or astro (21 cm → log10 parameters).",
     "encoder": "AstroNet's encoder: frozen or trainable (loaded from --unet_dir), or scratch.",
     "unet_dir": "Model dir of a trained U-Net (for --encoder=frozen|trainable).",
+    "init_from": "Model dir of a trained network of the same kind, dataset redshifts, map size and width: start from "
+                 "its weights instead of random ones (fine-tuning, e.g. a noiseless U-Net on observed maps).",
     "base_filters": "Width of the first block (paper: 64).",
     "epochs": "Training epochs.",
     "batch_size": "Maps per replica per step (global batch = batch_size × replicas).",

@@ -5,7 +5,7 @@ The builders load their module (and Keras) on first use; `deep21_tf.models.valid
 import importlib
 
 _HOMES = {"build_astronet": "astronet", "build_encoder": "encoder", "transfer_encoder": "transfer",
-          "build_unet": "unet"}
+          "copy_all_weights": "transfer", "build_unet": "unet"}
 
 __all__ = sorted(_HOMES)
 

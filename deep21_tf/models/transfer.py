@@ -1,4 +1,5 @@
-"""Copy a trained U-Net's encoder into AstroNet, matching layers and weights by name, never by position."""
+"""Copy a trained U-Net's encoder into AstroNet, or every weight of a trained network into a new one of the same
+architecture, matching layers and weights by name, never by position."""
 from __future__ import annotations
 
 import keras
@@ -45,3 +46,24 @@ def _matching_variables(source: keras.Model, target: keras.Model) -> list:
                                  "in AstroNet")
             pairs.append((target_variable, source_variable))
     return pairs
+
+
+def copy_all_weights(source: keras.Model, target: keras.Model) -> None:
+    """Copy every weight (BatchNorm moving statistics included) of `source` into `target`, a network of the same
+    architecture: the same weight paths (layer/weight names) with the same shapes, in the same order. A mismatch
+    raises ValueError naming the first weight that differs, before anything is written."""
+    source_weights, target_weights = list(source.weights), list(target.weights)
+    for index in range(max(len(source_weights), len(target_weights))):
+        mine = _describe(source_weights, index)
+        theirs = _describe(target_weights, index)
+        if mine != theirs:
+            raise ValueError(f"the networks differ at weight {index}: {mine} in the trained one, {theirs} in the new "
+                             "one (another base width, input shape or head?)")
+    for target_variable, source_variable in zip(target_weights, source_weights):
+        target_variable.assign(source_variable)
+
+
+def _describe(weights: list, index: int) -> str:
+    if index >= len(weights):
+        return "nothing"
+    return f"{weights[index].path} of shape {tuple(weights[index].shape)}"

@@ -13,14 +13,14 @@ from typing import Sequence
 import keras
 import numpy as np
 
-from deep21_tf.contracts import DATASET_REDSHIFTS, MODEL_TARGET_FIELD
+from deep21_tf.contracts import DATASET_REDSHIFTS, MODEL_NAMES, MODEL_TARGET_FIELD
 from deep21_tf.data import load_normalization, make_dataset, open_builder
 from deep21_tf.data.integrity import readable
 from deep21_tf.data import metadata
 from deep21_tf.data.metadata import map_shape
 from deep21_tf.data.splits import training_subset
 from deep21_tf.instrument.model import instrument_for_dataset
-from deep21_tf.models import build_astronet, build_unet, transfer_encoder
+from deep21_tf.models import build_astronet, build_unet, copy_all_weights, transfer_encoder
 from deep21_tf.training import run_files
 from deep21_tf.training.export import export_model
 from deep21_tf.training.monitor import DensityMonitor
@@ -106,27 +106,31 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
 
 def _build_network(settings: TrainSettings, shape) -> keras.Model:
     if settings.model == "unet":
-        return build_unet(shape, settings.base_filters, settings.weight_decay, output_channels=shape[-1])
-    astronet = build_astronet(shape, settings.base_filters, dropout=settings.dropout,
-                              weight_decay=settings.weight_decay, head_moments=settings.head_moments,
-                              remove_map_mean=settings.remove_map_mean)
-    if settings.encoder != "scratch":
-        unet = load_unet_for_transfer(settings.unet_dir, settings.dataset, shape)
-        transfer_encoder(unet, astronet, trainable=settings.encoder == "trainable")
-    return astronet
+        network = build_unet(shape, settings.base_filters, settings.weight_decay, output_channels=shape[-1])
+    else:
+        network = build_astronet(shape, settings.base_filters, dropout=settings.dropout,
+                                 weight_decay=settings.weight_decay, head_moments=settings.head_moments,
+                                 remove_map_mean=settings.remove_map_mean)
+    if settings.init_from:
+        trained = load_trained_network(settings.init_from, "init_from", settings.model, settings.dataset, shape)
+        copy_all_weights(trained, network)
+    elif settings.model == "astro" and settings.encoder != "scratch":
+        unet = load_trained_network(settings.unet_dir, "unet_dir", "unet", settings.dataset, shape)
+        transfer_encoder(unet, network, trainable=settings.encoder == "trainable")
+    return network
 
 
-def load_unet_for_transfer(unet_dir: str, dataset: str, shape) -> keras.Model:
-    """The trained U-Net network of `unet_dir`, checked to match this dataset's redshifts and map shape (a U-Net of
-    z15 serves an AstroNet of z15 or of its twin params_z15)."""
-    info = run_files.read(unet_dir, run_files.INFO_FILE)
-    if info["model"] != "unet":
-        raise ValueError(f"--unet_dir={unet_dir} holds a {info['model']} model, not a U-Net")
+def load_trained_network(model_dir: str, flag: str, model: str, dataset: str, shape) -> keras.Model:
+    """The trained `model` network of `model_dir` (given as --`flag`), checked to match this dataset's redshifts and
+    map shape (a U-Net of z15 serves an AstroNet of z15 or of its twin params_z15)."""
+    info = run_files.read(model_dir, run_files.INFO_FILE)
+    if info["model"] != model:
+        raise ValueError(f"--{flag}={model_dir} holds {MODEL_NAMES[info['model']]}, not {MODEL_NAMES[model]}")
     same_redshifts = DATASET_REDSHIFTS.get(info["dataset"]) == DATASET_REDSHIFTS[dataset]
     if not same_redshifts or tuple(info["input_shape"]) != tuple(shape):
-        raise ValueError(f"--unet_dir={unet_dir} was trained on {info['dataset']} maps of shape "
+        raise ValueError(f"--{flag}={model_dir} was trained on {info['dataset']} maps of shape "
                          f"{tuple(info['input_shape'])}, but this run uses {dataset} maps of shape {tuple(shape)}")
-    return keras.saving.load_model(run_files.path(unet_dir, run_files.NETWORK_FILE), safe_mode=True)
+    return keras.saving.load_model(run_files.path(model_dir, run_files.NETWORK_FILE), safe_mode=True)
 
 
 def _callbacks(settings: TrainSettings, model_dir: str, builder, norm, box_length: float, instrument) -> list:
@@ -184,6 +188,15 @@ def _encoder_source(settings: TrainSettings):
             "unet_instrument": unet.get("instrument", {"telescope": "none"})}
 
 
+def _init_source(settings: TrainSettings):
+    """The trained network a fine-tuned run started from ({model_dir, dataset, instrument}), or None."""
+    if not settings.init_from:
+        return None
+    info = run_files.read(settings.init_from, run_files.INFO_FILE)
+    return {"model_dir": os.path.abspath(settings.init_from), "dataset": info["dataset"],
+            "instrument": info.get("instrument", {"telescope": "none"})}
+
+
 def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: float, train_ids: Sequence[str],
             train_maps: int, maps_per_epoch: int, fit_seconds: float, fit_epochs: int, instrument: dict) -> None:
     """Write model_info.json, normalization.json and, last, the self-contained exported.keras."""
@@ -198,7 +211,7 @@ def _export(settings: TrainSettings, model_dir: str, norm, shape, box_length: fl
         maps_per_epoch=maps_per_epoch,
         fit_seconds=round(fit_seconds, 1), fit_epochs=fit_epochs, redshifts=list(norm.redshifts),
         parameter_names=list(norm.parameter_names), instrument=instrument, encoder=_encoder_source(settings),
-        remove_map_mean=settings.remove_map_mean,
+        remove_map_mean=settings.remove_map_mean, initialised_from=_init_source(settings),
         output="density contrast δ" if settings.model == "unet" else "log10 parameters in physical units"))
     exported = export_model(network, norm.map_21cm_mean, norm.map_21cm_std, getattr(norm, target + "_mean"),
                             getattr(norm, target + "_std"), name=f"{settings.model}_exported")

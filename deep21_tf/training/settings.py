@@ -19,6 +19,7 @@ class TrainSettings:
     model: str = "unet"
     encoder: str = "trainable"
     unet_dir: Optional[str] = None
+    init_from: Optional[str] = None  # a trained model dir of the same network: start from its weights (fine-tuning)
     base_filters: int = 64
     epochs: int = 40
     batch_size: int = 30  # per replica; the global batch is batch_size × replicas
@@ -61,6 +62,9 @@ class TrainSettings:
             raise ValueError("--head_moments is AstroNet's (--model=astro); the U-Net has no head")
         if self.remove_map_mean and self.model != "astro":
             raise ValueError("--remove_map_mean is AstroNet's (--model=astro); the U-Net sees each map's mean")
+        if self.init_from and self.model == "astro" and self.encoder != "scratch":
+            raise ValueError(f"--init_from sets every weight, the encoder's too: use --encoder=scratch with it, not "
+                             f"--encoder={self.encoder}")
         if self.model == "astro" and self.encoder != "scratch" and not self.unet_dir:
             raise ValueError(f"--encoder={self.encoder} loads a trained U-Net: give --unet_dir (or --encoder=scratch)")
         for name in ("base_filters", "epochs", "batch_size", "lr_patience", "cpu_replicas", "monitor_maps"):
