@@ -121,6 +121,23 @@ def power_figure(network: dict, wiener: Optional[dict] = None, tta: Optional[dic
     return figure
 
 
+def noise_figure(entry: dict, instrument: str, title: str = "") -> plt.Figure:
+    """P(k) of the clean and the observed 21 cm maps (mean ± std over maps) and the thermal noise per sampled uv
+    cell, in mK² Mpc² (`evaluation.noise_power.signal_and_noise`); `instrument` names the telescope and hours."""
+    figure, axis = plt.subplots(figsize=(6.5, 4.5), constrained_layout=True)
+    k = entry["k_mpc^-1"]
+    _band(axis, k, entry["signal_power_mean"], entry["signal_power_std"], dict(color="tab:red", label="21 cm signal"))
+    _band(axis, k, entry["observed_power_mean"], entry["observed_power_std"],
+          dict(color="tab:blue", label="observed maps"))
+    noise = np.array([np.nan if v is None else v for v in entry["noise_power"]])
+    axis.plot(k, noise, color="k", linestyle="--", label=f"thermal noise, {instrument}")
+    axis.set(yscale="log", xlabel=K_LABEL, ylabel=r"$P_{21}(k)$ [mK$^2$ Mpc$^2$]",
+             title=f"{title}  (noise per sampled uv cell)".strip())
+    log_k_axis(axis)
+    axis.legend()
+    return figure
+
+
 def pdf_figure(network: dict, title: str = "") -> plt.Figure:
     """Paper Fig. 5: PDF of the true and predicted normalised δ maps, mean ± std over maps."""
     figure, axis = plt.subplots(figsize=(6, 4.5), constrained_layout=True)

@@ -19,7 +19,8 @@ from deep21_tf.instrument import uv_coverage
 from deep21_tf.instrument.model import build_instrument, instrument_for_dataset
 from deep21_tf.instrument.observe import observe
 from deep21_tf.instrument.settings import TELESCOPE_CHOICES, InstrumentSettings
-from deep21_tf.stats import WienerFilter
+from deep21_tf.stats import WienerFilter, power_spectrum
+from deep21_tf.stats.power import k_bin_edges
 from deep21_tf.training import run_files
 from tests.conftest import TINY_TRAINING, run_cli, session_dir
 
@@ -67,6 +68,21 @@ def test_noise_power_of_many_draws_matches_the_model_per_uv_cell():
     assert abs(ratio.mean() - 1) < 0.02 and np.abs(ratio - 1).max() < 6 / np.sqrt(draws)
     assert power[~sampled].max() < 1e-9 * power[sampled].mean()
     assert np.isclose(noise.std(), instrument.pixel_noise_mk[0], rtol=0.02)
+
+
+def test_binned_noise_is_the_power_spectrum_of_the_noise_maps_per_sampled_cell():
+    instrument = tiny_instrument("ska_low_aa1")
+    edges = k_bin_edges(N, BOX)
+    noise, fraction = instrument.binned_noise(edges)
+    assert noise.shape == fraction.shape == (1, len(edges) - 1)
+    assert np.all((fraction >= 0) & (fraction <= 1)) and np.isnan(noise[fraction == 0]).all()
+    # powerbox's P(k) of pure-noise observed maps averages over every cell of a bin, the unsampled ones at 0
+    k, power = power_spectrum(observed_mk(instrument, np.zeros((500, N, N))), BOX, bins=edges)
+    bins = np.digitize(k, edges) - 1
+    measured, expected = power.mean(axis=0), np.nan_to_num(noise[0, bins] * fraction[0, bins])
+    filled = expected > 0
+    assert filled.sum() >= 5 and np.allclose(measured[filled], expected[filled], rtol=0.1)
+    assert np.all(measured[~filled] < 1e-9 * measured[filled].mean())
 
 
 def test_noise_follows_the_radiometer_equation_worked_by_hand():
@@ -226,6 +242,15 @@ def test_training_for_ska_low_aa4_at_1000_hours_end_to_end(tiny_data_dir, tmp_pa
     with open(os.path.join(model_dir, "evaluation", "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
     assert metrics["instrument"] == instrument
+    # the signal against the noise per |k| bin, and its figure: at 1,000 h the ~4 K pixel noise swamps every mode
+    power = metrics["redshifts"]["15"]["instrument_power"]
+    k = np.array(power["k_mpc^-1"])
+    assert len(power["signal_power_mean"]) == len(power["noise_power"]) == len(k) == N // 2
+    noise = np.array([np.nan if v is None else v for v in power["noise_power"]])
+    measured = ~np.isnan(noise)
+    assert measured.sum() >= 5 and np.all(noise[measured] > 10 * np.array(power["signal_power_mean"])[measured])
+    assert power["k_signal_above_noise_mpc^-1"] == []
+    assert open(os.path.join(model_dir, "evaluation", "fig4_noise_z15.png"), "rb").read(4) == b"\x89PNG"
     noisy = WienerFilter.load(os.path.join(model_dir, "evaluation", "wiener_z15.npz"))
     clean = fit_baselines(make_builder(tiny_data_dir), BOX, 16, progress=False)[0]
     # fitted on the observed train maps: where the pixel noise (~4 K) swamps the signal the filter shuts (up to

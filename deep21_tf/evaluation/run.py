@@ -22,6 +22,7 @@ from deep21_tf.data import load_normalization, metadata, open_builder
 from deep21_tf import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
 from deep21_tf.evaluation.parameter_baseline import DESCRIPTION as BASELINE_DESCRIPTION
+from deep21_tf.evaluation.noise_power import signal_and_noise
 from deep21_tf.evaluation.parameter_baseline import (KERNEL_DESCRIPTION, WITHOUT_MEAN, fit_parameter_baselines,
                                                      map_features)
 from deep21_tf.data.integrity import readable
@@ -99,10 +100,17 @@ def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_
     if first is None:
         raise ValueError(f"split {split} holds no maps")
     results = {}
+    powers = (signal_and_noise(builder, split, box_length, batch_size, max_maps, progress, instrument)
+              if instrument is not None else None)
     for c, z in enumerate(model.info["redshifts"]):
         summary = {name: scores[name][c].summary() for name in variants}
         for name in (v for v in variants if v != "wiener"):
             summary[f"{name}_vs_wiener"] = compare_to_baseline(summary[name], summary["wiener"])
+        if powers is not None:  # where the observed maps still carry the signal
+            summary["instrument_power"] = powers[c]
+            _save(figures.noise_figure(powers[c], instrument.settings.label,
+                                       f"{model.info['dataset']} {split}, z = {z:g}"),
+                  output_dir, f"fig4_noise_z{z:g}.png")
         results[f"{z:g}"] = summary
         with atomic_path(os.path.join(output_dir, f"wiener_z{z:g}.npz")) as temp_path:
             wieners[c].save(temp_path)

@@ -44,6 +44,24 @@ class Instrument:
         """(C,) standard deviation of the noise per pixel, mK."""
         return np.sqrt(self.noise_power.sum(axis=(1, 2))) / self.n_pixels ** 2
 
+    def binned_noise(self, edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(noise P(k), sampled fraction), each (C, len(edges) − 1), per |k| bin of `edges` (Mpc⁻¹): the mean noise
+        power over the uv cells the array samples in the bin, in `stats.power_spectrum`'s convention (mK² Mpc²;
+        NaN where the bin holds no sampled cell), and the fraction of the bin's cells that are sampled."""
+        n = self.n_pixels
+        k = k_magnitude(n, self.box_len)
+        power = self.noise_power * self.box_len ** 2 / n ** 4  # |Δx² ñ_k|² / L², powerbox's normalisation
+        noise = np.full((len(self.redshifts), len(edges) - 1), np.nan)
+        fraction = np.zeros_like(noise)
+        for index, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
+            in_bin = (k >= low) & (k < high)
+            for channel, sampled in enumerate(self.sampled):
+                chosen = sampled & in_bin
+                fraction[channel, index] = chosen.sum() / max(in_bin.sum(), 1)
+                if chosen.any():
+                    noise[channel, index] = power[channel][chosen].mean()
+        return noise, fraction
+
     def check_geometry(self, redshifts: Sequence[float], shape: Sequence[int], box_len: float) -> None:
         """ValueError unless maps of `shape` (H, W, C) at `redshifts`, side `box_len` (Mpc), are this geometry's."""
         mine = (self.n_pixels, self.n_pixels, len(self.redshifts))

@@ -45,6 +45,11 @@ class InstrumentSettings:
         """tools21cm's name of the layout."""
         return TELESCOPES[self.telescope]
 
+    @property
+    def label(self) -> str:
+        """E.g. "SKA-Low AA4, 1000 h" for figures and reports ("no telescope" when none)."""
+        return f"SKA-Low {self.subarray}, {self.obs_hours:g} h" if self.enabled else "no telescope"
+
     def validate(self) -> "InstrumentSettings":
         """Raise ValueError naming the bad setting and its allowed values; return self otherwise."""
         if self.telescope not in TELESCOPE_CHOICES:

@@ -21,7 +21,6 @@ from deep21_tf.instrument.model import build_instrument  # noqa: E402
 from deep21_tf.instrument.settings import InstrumentSettings  # noqa: E402
 from deep21_tf.simulation.storage import read_maps  # noqa: E402
 from deep21_tf.stats import power_spectrum  # noqa: E402
-from deep21_tf.stats._maps import k_magnitude  # noqa: E402
 from deep21_tf.stats.power import k_bin_edges  # noqa: E402
 
 REDSHIFTS = (10.0, 15.0, 20.0)
@@ -40,18 +39,6 @@ def suite_maps(suite_dir):
     box_len = float(attrs["box_len"])
     slab_depth = box_len / int(attrs["hii_dim"]) * int(attrs["slab_thickness"])
     return maps - maps.mean(axis=(1, 2), keepdims=True), box_len, slab_depth
-
-
-def binned_noise(noise_power, sampled, edges, box_len):
-    """Mean noise P(k) (Mpc² mK², powerbox's convention) over the sampled uv cells of each |k| bin; NaN where none."""
-    n = noise_power.shape[-1]
-    k = k_magnitude(n, box_len)
-    power = noise_power * box_len ** 2 / n ** 4  # |Δx² ñ_k|² / L²
-    values = []
-    for low, high in zip(edges[:-1], edges[1:]):
-        cells = sampled & (k >= low) & (k < high)
-        values.append(float(power[cells].mean()) if cells.any() else float("nan"))
-    return np.array(values)
 
 
 def main(suite_dir):
@@ -73,13 +60,13 @@ def main(suite_dir):
             for hours, colour in zip(HOURS, ("C3", "C1", "C2")):
                 settings = InstrumentSettings(telescope, hours)
                 instrument = build_instrument(settings, (z,), box_len, n, slab_depth)
-                noise = binned_noise(instrument.noise_power[0], instrument.sampled[0], edges, box_len)[:len(k)]
+                noise = instrument.binned_noise(edges)[0][0, :len(k)]
                 above = k[median > noise]
                 entry["noise"][f"{telescope}_{hours:g}h"] = {
                     "noise_power": [None if np.isnan(v) else v for v in noise.tolist()],
                     "pixel_noise_mk": float(instrument.pixel_noise_mk[0]),
                     "k_where_median_signal_exceeds_noise": above.tolist()}
-                axis.loglog(k, noise, style, color=colour, label=f"noise SKA-Low {settings.subarray}, {hours:g} h")
+                axis.loglog(k, noise, style, color=colour, label=f"noise {settings.label}")
         entry["pixel_signal_std_mk"] = float(maps[..., channel].std())
         result["redshifts"][f"{z:g}"] = entry
         axis.set_title(f"z = {z:g}, {slab_depth:g} Mpc slabs")
