@@ -17,6 +17,8 @@
 #   unet_z15        the U-Net (flags/train_params_unet.flags), the reproduction's budget              ~85 min
 #   z15_frozen z15_trainable   AstroNet at z = 15 from unet_z15's encoder, base 64                    ~25 min each
 #   saliency        vanilla-gradient saliency of the all_z AstroNet on 8 test maps                    ~3 min
+#   aa4_1000h aa4_10000h   unet_z15 fine-tuned for 5 epochs on maps observed by SKA-Low AA4 for 1,000 or
+#                   10,000 h (--init_from; issue 20), results into docs/instrument/runs/               ~25 min each
 # Run it from a frozen copy of the code (git archive HEAD into a folder, PYTHONPATH at it) while you edit the tree.
 set -euo pipefail
 
@@ -27,14 +29,14 @@ shift
 SUITE=$REPO/datasets/params_suite
 DATA=$WORK/tfds
 OUT=$REPO/docs/parameters/final
-STEPS=" build all_z all_z_no_mean curve z10 z15 z20 unet_z15 z15_frozen z15_trainable saliency "
+STEPS=" build all_z all_z_no_mean curve z10 z15 z20 unet_z15 z15_frozen z15_trainable saliency aa4_1000h aa4_10000h "
 for step in "$@"; do
     if [[ $STEPS != *" $step "* ]]; then
         echo "final_round.sh: unknown step '$step'; use one of:$STEPS" >&2
         exit 2
     fi
 done
-mkdir -p "$WORK" "$OUT"
+mkdir -p "$WORK"
 
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }
 
@@ -47,6 +49,7 @@ build() {  # build CONFIG: one dataset config of the suite (tfds build keeps a f
 run() {  # run NAME TRAIN_ARGS...: train (resuming an unfinished run), evaluate with D4 averaging, copy the results
     local name=$1 model_dir=$WORK/$1
     shift
+    mkdir -p "$OUT"
     if [[ ! -f $model_dir/exported.keras ]]; then
         log "train $name"
         "$PY" -m deep21_tf.apps.train --data_dir="$DATA" --model_dir="$model_dir" "$@"
@@ -59,7 +62,7 @@ run() {  # run NAME TRAIN_ARGS...: train (resuming an unfinished run), evaluate 
     cp "$model_dir/model_info.json" "$OUT/${name}_model_info.json"
     cp "$model_dir/evaluation/metrics.json" "$OUT/${name}_metrics.json"
     local figure
-    for figure in fig6_params_tta.png fig4_power_z15.png fig3_maps_z15.png; do
+    for figure in fig6_params_tta.png fig4_power_z15.png fig3_maps_z15.png fig4_noise_z15.png; do
         if [[ -f $model_dir/evaluation/$figure ]]; then cp "$model_dir/evaluation/$figure" "$OUT/${name}_$figure"; fi
     done
     log "done $name"
@@ -75,6 +78,7 @@ for step in "$@"; do
             for fraction in 0.125 0.25 0.5; do run "all_z_train$fraction" "${ASTRO[@]}" --train_fraction=$fraction; done
             "$PY" -m deep21_tf.apps.learning_curve --run_dir="$WORK/curve" --model_dirs="$WORK/all_z_train0.125" \
                 --model_dirs="$WORK/all_z_train0.25" --model_dirs="$WORK/all_z_train0.5" --model_dirs="$WORK/all_z"
+            mkdir -p "$OUT"
             cp "$WORK/curve/learning_curve.json" "$OUT/astro_learning_curve.json"
             cp "$WORK/curve/learning_curve.png" "$OUT/astro_learning_curve.png" ;;
         z10 | z15 | z20) build "params_$step"; run "$step" "${ASTRO[@]}" --dataset="params_$step" ;;
@@ -82,9 +86,14 @@ for step in "$@"; do
         z15_frozen | z15_trainable)
             run "$step" "${ASTRO[@]}" --dataset=params_z15 --base_filters=64 --encoder="${step#z15_}" \
                 --unet_dir="$WORK/unet_z15" ;;
+        aa4_1000h | aa4_10000h)
+            hours=${step#aa4_}
+            OUT=$REPO/docs/instrument/runs run "unet_z15_$step" --flagfile="$REPO/flags/train_params_unet.flags" \
+                --telescope=ska_low_aa4 --obs_hours="${hours%h}" --init_from="$WORK/unet_z15" --epochs=5 ;;
         saliency)
             "$PY" -m deep21_tf.apps.saliency --model_dir="$WORK/all_z" --data_dir="$DATA" --num_maps=8 \
                 --output_dir="$WORK/all_z/saliency"
+            mkdir -p "$OUT"
             for figure in "$WORK"/all_z/saliency/*.png; do cp "$figure" "$OUT/all_z_$(basename "$figure")"; done ;;
     esac
 done
