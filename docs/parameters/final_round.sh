@@ -12,6 +12,7 @@
 #   build           tfds build of params_all_z, params_z10, params_z15 and z15                        ~2 min
 #   all_z           AstroNet, the selected recipe (flags/train_params.flags): the one to ship         ~12 min
 #   all_z_no_mean   the same with --remove_map_mean (an interferometer's maps have no mean)           ~12 min
+#   all_z_long      the all_z recipe for 40 epochs instead of 20: is AstroNet short of steps or boxes? ~24 min
 #   curve           the all_z recipe on 1/8, 1/4 and 1/2 of the training boxes, then the curve        ~36 min
 #   z10 z15 z20     the all_z recipe on one redshift                                                  ~12 min each
 #   unet_z15        the U-Net (flags/train_params_unet.flags), the reproduction's budget              ~85 min
@@ -29,7 +30,7 @@ shift
 SUITE=$REPO/datasets/params_suite
 DATA=$WORK/tfds
 OUT=$REPO/docs/parameters/final
-STEPS=" build all_z all_z_no_mean curve z10 z15 z20 unet_z15 z15_frozen z15_trainable saliency aa4_1000h aa4_10000h "
+STEPS=" build all_z all_z_no_mean all_z_long curve z10 z15 z20 unet_z15 z15_frozen z15_trainable saliency aa4_1000h aa4_10000h "
 for step in "$@"; do
     if [[ $STEPS != *" $step "* ]]; then
         echo "final_round.sh: unknown step '$step'; use one of:$STEPS" >&2
@@ -74,6 +75,7 @@ for step in "$@"; do
         build) for config in params_all_z params_z10 params_z15 z15; do build "$config"; done ;;
         all_z) run all_z "${ASTRO[@]}" ;;
         all_z_no_mean) run all_z_no_mean "${ASTRO[@]}" --remove_map_mean ;;
+        all_z_long) run all_z_long "${ASTRO[@]}" --epochs=40 ;;
         curve)
             for fraction in 0.125 0.25 0.5; do run "all_z_train$fraction" "${ASTRO[@]}" --train_fraction=$fraction; done
             "$PY" -m deep21_tf.apps.learning_curve --run_dir="$WORK/curve" --model_dirs="$WORK/all_z_train0.125" \
