@@ -6,7 +6,11 @@ import json
 import numpy as np
 import pytest
 
+import tensorflow as tf
+
 from deep21_tf.data import load_normalization, make_dataset
+from deep21_tf.saliency import run_saliency
+from deep21_tf.training.trained_model import TrainedModel
 from tests.conftest import run_cli, tfds_build
 
 pytestmark = pytest.mark.slow
@@ -60,3 +64,20 @@ def test_astronet_reads_the_parameters_from_the_three_redshifts_together(all_z_u
     for name in ("network", "baseline", "baseline_kernel"):
         assert metrics[name]["num_maps"] == 16 and metrics[name]["num_boxes"] == 2
         assert all(np.isfinite(v) and v <= 1 for v in metrics[name]["r2_log10"].values())
+    # saliency per redshift channel: each channel's own |∂p̂/∂x|, their maximum, and each redshift's share
+    summary = run_saliency(str(model_dir), str(data_dir), split="train", num_maps=2,
+                           output_dir=str(tmp_path / "saliency"), progress=False)
+    with np.load(tmp_path / "saliency" / "saliency.npz") as data:
+        per_channel, saliency, maps = data["saliency_per_channel"], data["saliency"], data["maps_21cm_mK"]
+    assert per_channel.shape == (2, 3, 3, 32, 32) and np.array_equal(saliency, per_channel.max(axis=2))
+    model = TrainedModel.load(str(model_dir))
+    inputs = tf.constant(model.norm.normalize("map_21cm", maps), tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        output = model.network(inputs, training=False)[:, 1]  # log10 L_X
+    expected = np.moveaxis(np.abs(tape.gradient(output, inputs).numpy()), -1, 1)  # (N, C, H, W)
+    np.testing.assert_allclose(per_channel[:, 1], expected, rtol=1e-4, atol=1e-7 * expected.max())
+    shares = summary["channel_share"]
+    assert set(shares) == {"log10_mturn", "log10_lx", "log10_ngamma"}
+    assert all(set(row) == {"10", "15", "20"} and abs(sum(row.values()) - 1) < 1e-6 for row in shares.values())
+    assert (tmp_path / "saliency" / "fig_saliency_0.png").read_bytes().startswith(b"\x89PNG")
