@@ -72,7 +72,8 @@ def choose_model(model_dir: Optional[str], target: Optional[str]) -> Tuple[str, 
     if target is not None and target not in PREDICTION_TARGETS:
         raise InputError(f"--target={target} is not allowed: use one of {', '.join(PREDICTION_TARGETS)}")
     if model_dir is None:
-        shipped_dir, name = SHIPPED_MODELS[target or "density"]
+        target = target or "density"
+        shipped_dir, name = SHIPPED_MODELS[target]
         if not os.path.isfile(run_files.path(shipped_dir, run_files.INFO_FILE)):
             raise InputError(f"--target={target}: this deep21-tf ships no model of the {target}; train "
                              f"{MODEL_NAMES[PREDICTION_TARGETS[target]]} (deep21-train --model="
@@ -298,7 +299,7 @@ def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[s
 
     model = TrainedModel.load(model_dir)
     prediction, std = model.predict_tta(stack, batch_size) if tta else (model.predict(stack, batch_size), None)
-    writers = {}
+    writers, lines = {}, []
     if info["model"] == "unet" and files["prediction"].lower().endswith(FITS_OUTPUT_SUFFIX):
         history = _fits_history(model_dir, info, image, tta)
         writers["prediction"] = _fits_writer(prediction, image, history + ["this image: delta (D4 mean)" if tta else
@@ -312,15 +313,15 @@ def run_prediction(model_dir: str, input_path: str, output: str, key: Optional[s
     else:
         report = _parameter_report(prediction, std, info, input_path, model_dir)
         writers["prediction"] = _json_writer(report)
+        lines = parameter_lines(report)
     if png:
         writers["png"] = _png_writer(stack[0, ..., 0], prediction[0], std, info,
                                      image.cell_size_mpc if image and cell_size is None else cell_size)
     with contextlib.ExitStack() as pending:  # all files appear together at the end, or none on an error
         for name, write in writers.items():
             write(pending.enter_context(atomic_path(files[name])))
-    if info["model"] == "astro":
-        for line in parameter_lines(report):
-            say(line)
+    for line in lines:  # told once every file is written
+        say(line)
     summary = dict(num_maps=len(stack), map_shape=list(stack.shape[1:]), model=info["model"],
                    trained_model=model_summary(model_dir, info), tta=tta, files=files,
                    instrument=InstrumentSettings.from_json(info.get("instrument")).to_json())

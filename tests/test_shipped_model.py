@@ -14,17 +14,16 @@ import numpy as np
 import pytest
 
 from deep21_tf.training import run_files
-from deep21_tf.util.paths import REPO_DIR, SHIPPED_UNET_DIR
+from deep21_tf.util.paths import MAX_SHIPPED_MODEL_MB, REPO_DIR, SHIPPED_UNET_DIR
 from deep21_tf.util.text import format_number
 from tests.conftest import run_cli
 
-MAX_MODEL_MB = 40
 REPRODUCTION_METRICS = os.path.join(REPO_DIR, "docs", "reproduction", "unet_metrics.json")
 
 
 def test_the_shipped_model_loads_safely_and_holds_inference_weights_only():
     path = run_files.path(SHIPPED_UNET_DIR, run_files.EXPORTED_FILE)
-    assert os.path.getsize(path) <= MAX_MODEL_MB * 1e6
+    assert os.path.getsize(path) <= MAX_SHIPPED_MODEL_MB * 1e6
     model = keras.saving.load_model(path, safe_mode=True)
     assert model.input_shape == (None, 64, 64, 1) and model.output_shape == (None, 64, 64, 1)
     with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as stored, \

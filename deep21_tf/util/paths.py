@@ -27,6 +27,8 @@ PRESETS_DIR = _shipped("presets", "flags")
 BUILDER_FOLDER = _shipped(os.path.join("data", "hi21cm"), os.path.join("datasets", "hi21cm"))
 #: The trained z = 15 U-Net shipped with the package (deep21-predict uses it when no --model_dir is given).
 SHIPPED_UNET_DIR = os.path.join(PACKAGE_DIR, "pretrained", "unet_z15")
+#: The largest exported model the package ships (MB).
+MAX_SHIPPED_MODEL_MB = 40
 #: The shipped model of each deep21-predict --target (`contracts.PREDICTION_TARGETS`) and its name in messages.
 SHIPPED_MODELS = {"density": (SHIPPED_UNET_DIR, "shipped U-Net z15"),
                   "parameters": (os.path.join(PACKAGE_DIR, "pretrained", "astronet_all_z"),

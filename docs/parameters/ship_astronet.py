@@ -13,11 +13,9 @@ import sys
 from deep21_tf.contracts import PARAMETER_UNITS
 from deep21_tf.evaluation.files import read_metrics
 from deep21_tf.training import run_files
-from deep21_tf.util.paths import REPO_DIR, SHIPPED_MODELS
+from deep21_tf.util.paths import MAX_SHIPPED_MODEL_MB, REPO_DIR, SHIPPED_MODELS
 from deep21_tf.util.text import format_number
 
-#: The largest exported model the package takes (MB).
-MAX_MODEL_MB = 40
 #: The files that travel: what deep21-predict reads.
 SHIPPED_FILES = (run_files.EXPORTED_FILE, run_files.INFO_FILE, run_files.NORMALIZATION_FILE)
 #: model_info.json keys left out of the shipped copy (where it was trained, not what it is).
@@ -105,8 +103,8 @@ def main(model_dir: str, dest: str = SHIPPED_MODELS["parameters"][0]) -> None:
     if info["instrument"].get("telescope", "none") != "none":
         sys.exit(f"{model_dir}: trained on observed maps; this card describes noiseless ones")
     exported = run_files.path(model_dir, run_files.EXPORTED_FILE)
-    if os.path.getsize(exported) > MAX_MODEL_MB * 1e6:
-        sys.exit(f"{exported}: {os.path.getsize(exported) / 1e6:.1f} MB, over the package's {MAX_MODEL_MB} MB")
+    if os.path.getsize(exported) > MAX_SHIPPED_MODEL_MB * 1e6:
+        sys.exit(f"{exported}: {os.path.getsize(exported) / 1e6:.1f} MB, over the package's {MAX_SHIPPED_MODEL_MB} MB")
     with open(os.path.join(REPO_DIR, "datasets", "params_suite", "manifest.json"), encoding="utf-8") as handle:
         config = json.load(handle)["config"]
     priors = {name: config[f"{name}_range"] for name in info["parameter_names"]}
