@@ -12,6 +12,8 @@ from typing import Dict, Sequence, Tuple
 PARAMETER_NAMES = ("log10_mturn", "log10_lx", "log10_ngamma")
 #: Physical units of 10**parameter.
 PARAMETER_UNITS = {"log10_mturn": "Msun", "log10_lx": "erg s^-1 (Msun/yr)^-1", "log10_ngamma": "photons per baryon"}
+#: Plain-text names of the parameters for tables and console lines (figures use `figures.PARAMETER_LABELS`).
+PARAMETER_TEXT = {"log10_mturn": "log10 M_turn", "log10_lx": "log10 L_X", "log10_ngamma": "log10 N_γ"}
 LOG10_PREFIX = "log10_"
 
 

@@ -10,17 +10,16 @@ import os
 import shutil
 import sys
 
-from deep21_tf.contracts import PARAMETER_UNITS
+from deep21_tf.contracts import PARAMETER_TEXT, PARAMETER_UNITS
 from deep21_tf.evaluation.files import read_metrics
 from deep21_tf.training import run_files
 from deep21_tf.util.paths import MAX_SHIPPED_MODEL_MB, REPO_DIR, SHIPPED_MODELS
-from deep21_tf.util.text import format_number
+from deep21_tf.util.text import format_number, format_with_interval
 
 #: The files that travel: what deep21-predict reads.
 SHIPPED_FILES = (run_files.EXPORTED_FILE, run_files.INFO_FILE, run_files.NORMALIZATION_FILE)
 #: model_info.json keys left out of the shipped copy (where it was trained, not what it is).
 LOCAL_KEYS = ("train_sim_ids",)
-LABELS = {"log10_mturn": "log10 M_turn", "log10_lx": "log10 L_X", "log10_ngamma": "log10 N_γ"}
 
 
 def score_rows(metrics: dict) -> list:
@@ -31,9 +30,8 @@ def score_rows(metrics: dict) -> list:
                        ("baseline_kernel", "kernel ridge on map summaries")):
         scores = metrics[key]
         for name in scores["parameter_names"]:
-            low, high = scores["interval_68"]["r2_log10"][name]
-            rows.append(f"| {label} | {LABELS[name]} | {format_number(scores['r2_log10'][name], 2)} "
-                        f"[{format_number(low, 2)}, {format_number(high, 2)}] | "
+            r2 = format_with_interval(scores["r2_log10"][name], scores["interval_68"]["r2_log10"][name])
+            rows.append(f"| {label} | {PARAMETER_TEXT[name]} | {r2} | "
                         f"{format_number(scores['per_box']['r2_log10'][name], 2)} | "
                         f"{format_number(scores['pearson_r2_log10'][name], 2)} | "
                         f"{format_number(scores['rmse_log10'][name], 3)} |")
@@ -45,7 +43,7 @@ def model_card(info: dict, metrics: dict, priors: dict) -> str:
     trained on a suite with the log10 prior ranges `priors` (parameter name → [low, high])."""
     z = ", ".join(f"{value:g}" for value in info["redshifts"])
     cells = "×".join(str(side) for side in info["input_shape"][:2])
-    prior_text = ", ".join(f"{LABELS[name]} ∈ [{low:g}, {high:g}] ({PARAMETER_UNITS[name]})"
+    prior_text = ", ".join(f"{PARAMETER_TEXT[name]} ∈ [{low:g}, {high:g}] ({PARAMETER_UNITS[name]})"
                            for name, (low, high) in priors.items())
     test = metrics["network_tta"]
     lines = [
