@@ -17,7 +17,8 @@
 #   z10 z15 z20     the all_z recipe on one redshift                                                  ~12 min each
 #   unet_z15        the U-Net (flags/train_params_unet.flags), the reproduction's budget              ~85 min
 #   z15_frozen z15_trainable   AstroNet at z = 15 from unet_z15's encoder, base 64                    ~25 min each
-#   saliency        vanilla-gradient saliency of the all_z AstroNet on 8 test maps                    ~3 min
+#   saliency        vanilla-gradient saliency of the shipped AstroNet's run (SHIPPED_RUN, default all_z; the one
+#                   of all_z / all_z_long with the lower validation MSE) on 8 test maps                 ~3 min
 #   aa4_1000h aa4_10000h   unet_z15 fine-tuned for 5 epochs on maps observed by SKA-Low AA4 for 1,000 or
 #                   10,000 h (--init_from; issue 20), results into docs/instrument/runs/               ~25 min each
 # Run it from a frozen copy of the code (git archive HEAD into a folder, PYTHONPATH at it) while you edit the tree.
@@ -93,9 +94,11 @@ for step in "$@"; do
             OUT=$REPO/docs/instrument/runs run "unet_z15_$step" --flagfile="$REPO/flags/train_params_unet.flags" \
                 --telescope=ska_low_aa4 --obs_hours="${hours%h}" --init_from="$WORK/unet_z15" --epochs=5 ;;
         saliency)
-            "$PY" -m deep21_tf.apps.saliency --model_dir="$WORK/all_z" --data_dir="$DATA" --num_maps=8 \
-                --output_dir="$WORK/all_z/saliency"
+            shipped=${SHIPPED_RUN:-all_z}
+            "$PY" -m deep21_tf.apps.saliency --model_dir="$WORK/$shipped" --data_dir="$DATA" --num_maps=8 \
+                --output_dir="$WORK/$shipped/saliency" > "$WORK/$shipped/saliency_summary.json"
             mkdir -p "$OUT"
-            for figure in "$WORK"/all_z/saliency/*.png; do cp "$figure" "$OUT/all_z_$(basename "$figure")"; done ;;
+            for figure in "$WORK/$shipped"/saliency/*.png; do cp "$figure" "$OUT/${shipped}_$(basename "$figure")"; done
+            cp "$WORK/$shipped/saliency_summary.json" "$OUT/${shipped}_saliency_summary.json" ;;
     esac
 done

@@ -38,9 +38,10 @@ def score_rows(metrics: dict) -> list:
     return rows
 
 
-def model_card(info: dict, metrics: dict, priors: dict) -> str:
-    """MODEL_CARD.md of the AstroNet described by `info` (model_info.json), scored by `metrics` (metrics.json),
-    trained on a suite with the log10 prior ranges `priors` (parameter name → [low, high])."""
+def model_card(info: dict, metrics: dict, priors: dict, metrics_copy: str) -> str:
+    """MODEL_CARD.md of the AstroNet described by `info` (model_info.json), scored by `metrics` (metrics.json, whose
+    copy in the source repository is `metrics_copy`, relative to it), trained on a suite with the log10 prior ranges
+    `priors` (parameter name → [low, high])."""
     z = ", ".join(f"{value:g}" for value in info["redshifts"])
     cells = "×".join(str(side) for side in info["input_shape"][:2])
     prior_text = ", ".join(f"{PARAMETER_TEXT[name]} ∈ [{low:g}, {high:g}] ({PARAMETER_UNITS[name]})"
@@ -79,7 +80,7 @@ def model_card(info: dict, metrics: dict, priors: dict) -> str:
         "|---|---|---|---|---|---|",
         *score_rows(metrics),
         "",
-        "Full report: `docs/parameters/REPORT.md` in the source repository.",
+        f"Every number above: `{metrics_copy}`; the full report: `docs/parameters/REPORT.md` (source repository).",
         "",
         "## Limits",
         "- Noiseless simulated maps: no thermal noise, beam, uv coverage or foregrounds. The map means carry the "
@@ -106,6 +107,11 @@ def main(model_dir: str, dest: str = SHIPPED_MODELS["parameters"][0]) -> None:
     with open(os.path.join(REPO_DIR, "datasets", "params_suite", "manifest.json"), encoding="utf-8") as handle:
         config = json.load(handle)["config"]
     priors = {name: config[f"{name}_range"] for name in info["parameter_names"]}
+    metrics_copy = os.path.join("docs", "parameters", "final", f"{os.path.basename(os.path.normpath(model_dir))}"
+                                "_metrics.json")
+    with open(os.path.join(REPO_DIR, metrics_copy), encoding="utf-8") as handle:
+        if json.load(handle) != metrics:
+            sys.exit(f"{metrics_copy} differs from {model_dir}'s evaluation: copy it first (final_round.sh does)")
     os.makedirs(dest, exist_ok=True)
     for name in SHIPPED_FILES:
         shutil.copyfile(run_files.path(model_dir, name), os.path.join(dest, name))
@@ -115,7 +121,7 @@ def main(model_dir: str, dest: str = SHIPPED_MODELS["parameters"][0]) -> None:
     with open(os.path.join(dest, run_files.INFO_FILE), "w", encoding="utf-8") as handle:
         json.dump(shipped_info, handle, indent=1, sort_keys=True)
     with open(os.path.join(dest, "MODEL_CARD.md"), "w", encoding="utf-8") as handle:
-        handle.write(model_card(info, metrics, priors))
+        handle.write(model_card(info, metrics, priors, metrics_copy))
     print(f"shipped {model_dir} → {dest} ({os.path.getsize(exported) / 1e6:.1f} MB)")
 
 
