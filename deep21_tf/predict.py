@@ -74,10 +74,6 @@ def choose_model(model_dir: Optional[str], target: Optional[str]) -> Tuple[str, 
     if model_dir is None:
         target = target or "density"
         shipped_dir, name = SHIPPED_MODELS[target]
-        if not os.path.isfile(run_files.path(shipped_dir, run_files.INFO_FILE)):
-            raise InputError(f"--target={target}: this deep21-tf ships no model of the {target}; train "
-                             f"{MODEL_NAMES[PREDICTION_TARGETS[target]]} (deep21-train --model="
-                             f"{PREDICTION_TARGETS[target]}) and give its --model_dir")
         return shipped_dir, f"no --model_dir: using the {name} ({shipped_dir}, see MODEL_CARD.md there)"
     if target is not None:
         model = read_model_dir(model_dir)[0]["model"]

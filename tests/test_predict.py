@@ -94,6 +94,8 @@ def test_target_picks_the_shipped_model_or_must_match_the_model_dirs(trained_ast
     for target in (None, "density"):  # without --model_dir: the shipped U-Net, named in a note
         model_dir, note = choose_model(None, target)
         assert model_dir == SHIPPED_MODELS["density"][0] and "using the shipped U-Net z15" in note
+    model_dir, note = choose_model(None, "parameters")
+    assert model_dir == SHIPPED_MODELS["parameters"][0] and "using the shipped AstroNet all_z" in note
     assert choose_model(trained_astro_dir, "parameters") == (trained_astro_dir, None)
     with pytest.raises(ValueError, match="--target=parameters, but --model_dir=.* holds a U-Net, which predicts "
                                          "density: drop --target or give the model dir of an AstroNet"):

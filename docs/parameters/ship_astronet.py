@@ -38,6 +38,20 @@ def score_rows(metrics: dict) -> list:
     return rows
 
 
+def verdict(metrics: dict) -> str:
+    """One sentence: on which parameters the D4-averaged network beats the kernel ridge in R² over maps."""
+    network, baseline = metrics["network_tta"], metrics["baseline_kernel"]
+    names = network["parameter_names"]
+    ahead = [PARAMETER_TEXT[name] for name in names if network["r2_log10"][name] > baseline["r2_log10"][name]]
+    if len(ahead) == len(names):
+        return "**The network beats the kernel ridge on every parameter.**"
+    behind = ", ".join(PARAMETER_TEXT[name] for name in names if PARAMETER_TEXT[name] not in ahead)
+    return (f"**On these noiseless maps the kernel ridge is ahead of the network on {behind}**"
+            + (f" (the network leads on {', '.join(ahead)})" if ahead else "")
+            + ": the maps' means, std and P(k) carry most of what the network reads. The network is shipped as "
+            "the project's best image-based estimator, not as the best estimator of these parameters.")
+
+
 def model_card(info: dict, metrics: dict, priors: dict, metrics_copy: str) -> str:
     """MODEL_CARD.md of the AstroNet described by `info` (model_info.json), scored by `metrics` (metrics.json, whose
     copy in the source repository is `metrics_copy`, relative to it), trained on a suite with the log10 prior ranges
@@ -79,6 +93,8 @@ def model_card(info: dict, metrics: dict, priors: dict, metrics_copy: str) -> st
         "| predictor | parameter | R² (maps) [68 %] | R² (per box) | Pearson r² | RMSE (dex) |",
         "|---|---|---|---|---|---|",
         *score_rows(metrics),
+        "",
+        verdict(metrics),
         "",
         f"Every number above: `{metrics_copy}`; the full report: `docs/parameters/REPORT.md` (source repository).",
         "",
