@@ -8,7 +8,8 @@
 # WORK_DIR (outside the work tree) gets the datasets (WORK_DIR/tfds) and one model dir per run; each finished run's
 # history, model info, evaluation metrics and D4-averaged Fig. 6 are copied into docs/parameters/final/ as
 # RUN_history.csv, RUN_model_info.json, RUN_metrics.json and RUN_fig6_params_tta.png (the report's numbers).
-# Steps, in the order of their value (times: 2 idle AVX2-only cores; AVX-512 hosts ~2-4x faster):
+# Steps, in the order of their value (times: 2 idle AVX2-only cores, measured 2026-12-07 for build and the three
+# all_z runs, evaluation included; AVX-512 hosts ~2-4x faster):
 #   build           tfds build of params_all_z, params_z10, params_z15 and z15                        ~2 min
 #   all_z           AstroNet, the selected recipe (flags/train_params.flags): the one to ship         ~12 min
 #   all_z_no_mean   the same with --remove_map_mean (an interferometer's maps have no mean)           ~12 min
@@ -17,8 +18,8 @@
 #   z10 z15 z20     the all_z recipe on one redshift                                                  ~12 min each
 #   unet_z15        the U-Net (flags/train_params_unet.flags), the reproduction's budget              ~85 min
 #   z15_frozen z15_trainable   AstroNet at z = 15 from unet_z15's encoder, base 64                    ~25 min each
-#   saliency        vanilla-gradient saliency of the shipped AstroNet's run (SHIPPED_RUN, default all_z; the one
-#                   of all_z / all_z_long with the lower validation MSE) on 8 test maps                 ~3 min
+#   saliency        vanilla-gradient saliency of the shipped AstroNet's run (SHIPPED_RUN, default all_z_long: the
+#                   one of all_z / all_z_long with the lower validation MSE, 2026-12-07) on 8 test maps   ~3 min
 #   aa4_1000h aa4_10000h   unet_z15 fine-tuned for 5 epochs on maps observed by SKA-Low AA4 for 1,000 or
 #                   10,000 h (--init_from; issue 20), results into docs/instrument/runs/               ~25 min each
 # Run it from a frozen copy of the code (git archive HEAD into a folder, PYTHONPATH at it) while you edit the tree.
@@ -94,7 +95,7 @@ for step in "$@"; do
             OUT=$REPO/docs/instrument/runs run "unet_z15_$step" --flagfile="$REPO/flags/train_params_unet.flags" \
                 --telescope=ska_low_aa4 --obs_hours="${hours%h}" --init_from="$WORK/unet_z15" --epochs=5 ;;
         saliency)
-            shipped=${SHIPPED_RUN:-all_z}
+            shipped=${SHIPPED_RUN:-all_z_long}
             "$PY" -m deep21_tf.apps.saliency --model_dir="$WORK/$shipped" --data_dir="$DATA" --num_maps=8 \
                 --output_dir="$WORK/$shipped/saliency" > "$WORK/$shipped/saliency_summary.json"
             mkdir -p "$OUT"
