@@ -1,6 +1,9 @@
 """The final round's tables for REPORT.md, printed as Markdown from the files final_round.sh copies into
 docs/parameters/final/ (RUN_metrics.json, RUN_history.csv, RUN_model_info.json, astro_learning_curve.json), so
-every number in the report is read from its JSON, never typed. Runs not made yet are left out.
+every number in the report is read from its JSON, never typed. Runs not made yet are left out. `unet_repro28` is
+the shipped reproduction U-Net (28 training boxes of another suite of the same physics) scored on this suite's
+test boxes (`deep21-evaluate --model_dir=deep21_tf/pretrained/unet_z15 --tta`), its history and model record
+copied from docs/reproduction/ and the package.
 
     .venv/bin/python docs/parameters/final_tables.py [FINAL_DIR]
 """
@@ -129,7 +132,10 @@ def unet_table(final_dir, run="unet_z15"):
 def main(final_dir=FINAL_DIR):
     for title, lines in (("AstroNet and the baselines", astro_table(final_dir)),
                          ("RMSE, per-box R² and Pearson r²", detail_table(final_dir)),
-                         ("Learning curve", curve_table(final_dir)), ("U-Net z = 15", unet_table(final_dir))):
+                         ("Learning curve", curve_table(final_dir)),
+                         ("U-Net z = 15, 28 training boxes (the shipped reproduction U-Net)",
+                          unet_table(final_dir, "unet_repro28")),
+                         ("U-Net z = 15, 252 training boxes", unet_table(final_dir))):
         if lines:
             print(f"### {title}\n")
             print("\n".join(lines) + "\n")
