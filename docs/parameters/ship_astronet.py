@@ -42,10 +42,11 @@ def verdict(metrics: dict) -> str:
     """One sentence: on which parameters the D4-averaged network beats the kernel ridge in R² over maps."""
     network, baseline = metrics["network_tta"], metrics["baseline_kernel"]
     names = network["parameter_names"]
-    ahead = [PARAMETER_TEXT[name] for name in names if network["r2_log10"][name] > baseline["r2_log10"][name]]
+    leads = {name: network["r2_log10"][name] > baseline["r2_log10"][name] for name in names}
+    ahead = [PARAMETER_TEXT[name] for name in names if leads[name]]
     if len(ahead) == len(names):
         return "**The network beats the kernel ridge on every parameter.**"
-    behind = ", ".join(PARAMETER_TEXT[name] for name in names if PARAMETER_TEXT[name] not in ahead)
+    behind = ", ".join(PARAMETER_TEXT[name] for name in names if not leads[name])
     return (f"**On these noiseless maps the kernel ridge is ahead of the network on {behind}**"
             + (f" (the network leads on {', '.join(ahead)})" if ahead else "")
             + ": the maps' means, std and P(k) carry most of what the network reads. The network is shipped as "
