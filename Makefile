@@ -23,12 +23,12 @@ $(STAMP): setup.py
 ## a test file's tests on one worker (its module fixtures are made once).
 test: install
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 ## Only the fast tests (no 21cmFAST runs, no tfds build, no training).
 test-fast: install
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not slow"
 
 ## The main job end to end on the tiny preset, into $(DEMO_DIR).
 demo: install

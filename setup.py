@@ -55,7 +55,7 @@ setup(
         "tools21cm>=2.4.3",
         "astropy>=6.0",  # FITS images and the cosmology (also a 21cmFAST dependency)
     ],
-    extras_require={"dev": ["pytest>=8.0", "pytest-timeout>=2.3", "dill>=0.3.8", "ruff>=0.6", "pytest-xdist>=3.5"]},
+    extras_require={"dev": ["pytest>=8.0", "pytest-timeout>=2.3", "dill>=0.3.8", "ruff>=0.6", "pytest-xdist>=3.8"]},
     entry_points={
         "console_scripts": [
             "deep21-simulate=deep21_tf.apps.simulate:run",

@@ -90,14 +90,19 @@ def tiny_data_dir(tiny_suite, tmp_path_factory) -> str:
 #: deep21-pipeline's --train_args of the end-to-end tests: a tiny U-Net, 2 epochs.
 PIPELINE_TRAIN_ARGS = "--base_filters=4,--epochs=2,--batch_size=4,--shuffle_buffer=64,--monitor_maps=2"
 TINY_TRAINING = ("--dataset=z15", "--base_filters=4", "--batch_size=4", "--shuffle_buffer=64", "--epochs=2")
+#: The session U-Net's training: 3 epochs of 10 of the 16 training maps (3 steps each), cosine schedule. One run
+#: serves the training tests (artefacts, TensorBoard, selection) and is the kill test's uninterrupted twin.
+UNET_TRAINING = ("--dataset=z15", "--base_filters=4", "--batch_size=4", "--shuffle_buffer=64", "--epochs=3",
+                 "--maps_per_epoch=10", "--lr_schedule=cosine", "--monitor_maps=2")
 
 
 @pytest.fixture(scope="session")
 def trained_unet_dir(tiny_data_dir, tmp_path_factory) -> str:
-    """A tiny U-Net (4 base filters, 2 epochs on z15) trained with the CLI; shared by evaluate, saliency, predict."""
+    """A tiny U-Net (4 base filters, `UNET_TRAINING` on z15) trained with the CLI; shared by training, evaluate,
+    saliency and predict tests (read only)."""
     return made_once(tmp_path_factory, "trained_unet", lambda model_dir: run_cli(
-        "deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *TINY_TRAINING,
-        "--monitor_maps=2"), cached=False)
+        "deep21_tf.apps.train", f"--data_dir={tiny_data_dir}", f"--model_dir={model_dir}", *UNET_TRAINING),
+        cached=False)
 
 
 @pytest.fixture(scope="session")
@@ -117,8 +122,9 @@ def tiny_maps_mK(tiny_data_dir):
     return load_normalization(tiny_data_dir, "z15").denormalize("map_21cm", inputs)[..., 0]
 
 
-#: Test files by measured cost, dearest first (`--durations`): with `--dist loadfile` the two workers take whole
-#: files in collection order, so the long ones start first and the short ones fill in at the end.
+#: Test files by measured cost, dearest first (`--durations`): with `--dist loadfile --no-loadscope-reorder` the two
+#: workers take whole files in collection order, so the long ones start first and the short ones fill in at the end
+#: (the option came with pytest-xdist 3.8; since 3.5 it otherwise puts the files with the most tests first).
 DEAREST_FILES = ("test_pipeline.py", "test_redshift_study.py", "test_training.py", "test_all_redshifts.py",
                  "test_corrupt_dataset.py", "test_instrument.py", "test_packaging.py", "test_simulation_suite.py",
                  "test_evaluate.py", "test_predict.py", "test_lines_of_sight.py", "test_tfds_build.py")

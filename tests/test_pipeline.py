@@ -27,16 +27,18 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     _, design = read_manifest(str(run_dir / "suite"))
     os.remove(simulation_path(str(run_dir / "suite"), design[0]))
     args = ("--flagfile=flags/demo.flags", f"--run_dir={run_dir}", f"--simulate_args={','.join(SESSION_SUITE_ARGS)}",
-            f"--train_args={TRAIN_ARGS}", "--astro_args=--epochs=1", "--learning_curve=0.5")
+            f"--train_args={TRAIN_ARGS}", "--astro_encoders=trainable", "--astro_args=--epochs=1",
+            "--learning_curve=0.5")
 
     first = run_cli("deep21_tf.apps.pipeline", *args)
-    assert first.stdout.count("[run ]") == 12 and "[skip]" not in first.stdout
+    assert first.stdout.count("[run ]") == 10 and "[skip]" not in first.stdout
 
     with h5py.File(simulation_path(str(run_dir / "suite"), design[0]), "r") as handle:
         assert handle.attrs["complete"]
     times = json.loads((run_dir / "stage_times.json").read_text())
-    assert len(times) == 12 and all(seconds > 0 for seconds in times.values())
-    for model in ("unet", "astro_frozen", "astro_trainable"):
+    assert len(times) == 10 and all(seconds > 0 for seconds in times.values())
+    assert not (run_dir / "astro_frozen").exists()  # --astro_encoders=trainable only
+    for model in ("unet", "astro_trainable"):
         exported = keras.saving.load_model(str(run_dir / model / "exported.keras"), safe_mode=True)
         metrics = json.loads((run_dir / model / "evaluation" / "metrics.json").read_text())
         assert metrics["model"] == ("unet" if model == "unet" else "astro")
@@ -45,7 +47,7 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     assert {"network", "network_tta", "wiener", "network_vs_wiener"} <= set(unet_metrics)
     for figure in ("fig3_maps_z15.png", "fig4_power_z15.png", "fig5_pdf_z15.png", "fig3_tta_z15.png"):
         assert (run_dir / "unet" / "evaluation" / figure).read_bytes().startswith(b"\x89PNG")
-    assert len(history_rows(run_dir / "astro_frozen")) == 1 and len(history_rows(run_dir / "unet")) == 2
+    assert len(history_rows(run_dir / "astro_trainable")) == 1 and len(history_rows(run_dir / "unet")) == 2
     # the learning curve: the U-Net on 1 of the 2 training simulations, then on both
     curve = json.loads((run_dir / "learning_curve.json").read_text())
     assert [(p["train_simulations"], p["train_maps"]) for p in curve] == [(1, 8), (2, 16)]
@@ -54,7 +56,7 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     assert saliency["saliency"].shape[1] == 3 and np.all(np.isfinite(saliency["saliency"]))
 
     report = (run_dir / "REPORT.md").read_text()
-    for text in ("## What ran", "| train U-Net |", "## U-Net", "Wiener", "## AstroNet", "frozen encoder",
+    for text in ("## What ran", "| train U-Net |", "## U-Net", "Wiener", "## AstroNet",
                  "trainable encoder", "tensorboard --logdir", "## Saliency", "## Learning curve", "maps/s end to end",
                  "1 line(s) of sight"):
         assert text in report, text
@@ -62,7 +64,7 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
         assert (run_dir / picture).is_file(), picture
 
     second = run_cli("deep21_tf.apps.pipeline", *args)
-    assert second.stdout.count("[skip]") == 12 and "[run ]" not in second.stdout
+    assert second.stdout.count("[skip]") == 10 and "[run ]" not in second.stdout
     assert json.loads((run_dir / "stage_times.json").read_text()) == times
 
     records = (run_dir / "stage_records.json").read_text()
@@ -82,16 +84,15 @@ def test_pipeline_runs_every_stage_then_skips_them_all(tiny_suite, tmp_path):
     third = run_cli("deep21_tf.apps.pipeline", *args, "--notta")
     untta = "(tta: true → (unset)): "
     ran = [line for line in third.stdout.splitlines() if line.startswith("[run ]")]
-    expected = [f"evaluate U-Net {untta}", f"evaluate AstroNet (frozen encoder) {untta}",
-                f"evaluate AstroNet (trainable encoder) {untta}",
+    expected = [f"evaluate U-Net {untta}", f"evaluate AstroNet (trainable encoder) {untta}",
                 "learning curve (its input from 'evaluate U-Net' is remade): "]
     assert len(ran) == len(expected), ran
     assert all(line.startswith(f"[run ] {start}") for line, start in zip(ran, expected)), ran
-    assert third.stdout.count("[skip]") == 8
+    assert third.stdout.count("[skip]") == 7
     metrics = json.loads((run_dir / "unet" / "evaluation" / "metrics.json").read_text())["redshifts"]["15"]
     assert "network" in metrics and "network_tta" not in metrics
     report = (run_dir / "REPORT.md").read_text()
-    for text in ("This run: 4 stages ran, 8 reused", "| train U-Net | reused |", f"| {curve_unet} | reused |",
+    for text in ("This run: 3 stages ran, 7 reused", "| train U-Net | reused |", f"| {curve_unet} | reused |",
                  "| evaluate U-Net | ran (tta: true → (unset)) |", "| learning curve | ran (its input from "):
         assert text in report, text
 

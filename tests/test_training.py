@@ -23,7 +23,7 @@ from deep21_tf.evaluation.parameter_baseline import WITHOUT_MEAN
 from deep21_tf.training import run_files
 from deep21_tf.training.resume import STATE_FILE
 from deep21_tf.training.strategy import make_strategy
-from tests.conftest import REPO, TINY_TRAINING, run_cli
+from tests.conftest import REPO, TINY_TRAINING, UNET_TRAINING, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -35,43 +35,35 @@ def train_args(data_dir: str, model_dir, *extra: str) -> list:
     return [f"--data_dir={data_dir}", f"--model_dir={model_dir}", *TINY, *extra]
 
 
-@pytest.fixture(scope="module")
-def unet_dir(tiny_data_dir, tmp_path_factory) -> str:
-    """A U-Net trained for 3 epochs with the CLI (shared by the tests below)."""
-    model_dir = str(tmp_path_factory.mktemp("models") / "unet")
-    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=3"))
-    return model_dir
-
-
 def history(model_dir: str) -> list:
     with open(run_files.path(model_dir, run_files.HISTORY_FILE), encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
-def test_training_lowers_the_loss_and_writes_every_artefact(unet_dir):
-    rows = history(unet_dir)
+def test_training_lowers_the_loss_and_writes_every_artefact(trained_unet_dir):
+    rows = history(trained_unet_dir)
     assert [int(row["epoch"]) for row in rows] == [0, 1, 2]
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
     for name in (run_files.FLAGS_FILE, run_files.INFO_FILE, run_files.NORMALIZATION_FILE, run_files.NETWORK_FILE,
                  run_files.EXPORTED_FILE):
-        assert os.path.isfile(run_files.path(unet_dir, name)), name
-    assert not os.path.exists(run_files.path(unet_dir, run_files.BACKUP_DIR))
-    info = run_files.read(unet_dir, run_files.INFO_FILE)
+        assert os.path.isfile(run_files.path(trained_unet_dir, name)), name
+    assert not os.path.exists(run_files.path(trained_unet_dir, run_files.BACKUP_DIR))
+    info = run_files.read(trained_unet_dir, run_files.INFO_FILE)
     assert info["model"] == "unet" and info["input_shape"] == [32, 32, 1] and info["box_len"] == 48.0
-    assert run_files.read(unet_dir, run_files.FLAGS_FILE)["base_filters"] == 4
+    assert run_files.read(trained_unet_dir, run_files.FLAGS_FILE)["base_filters"] == 4
 
 
-def test_selection_follows_the_validation_mse_without_the_l2_penalty(unet_dir):
-    rows = history(unet_dir)
+def test_selection_follows_the_validation_mse_without_the_l2_penalty(trained_unet_dir):
+    rows = history(trained_unet_dir)
     assert all(float(row["val_mse"]) < float(row["val_loss"]) for row in rows)  # val_loss adds the penalty
     best = min(range(len(rows)), key=lambda i: float(rows[i]["val_mse"]))
-    network = keras.saving.load_model(run_files.path(unet_dir, run_files.NETWORK_FILE), safe_mode=True)
+    network = keras.saving.load_model(run_files.path(trained_unet_dir, run_files.NETWORK_FILE), safe_mode=True)
     assert network.optimizer.epsilon == 1e-8  # PyTorch's Adam ε
-    assert int(network.optimizer.iterations) == (best + 1) * 4  # the best epoch's network (16 maps, batch 4)
+    assert int(network.optimizer.iterations) == (best + 1) * 3  # the best epoch's network (10 maps, batch 4)
 
 
-def test_the_exported_model_holds_inference_weights_only(unet_dir):
-    with zipfile.ZipFile(run_files.path(unet_dir, run_files.EXPORTED_FILE)) as archive, \
+def test_the_exported_model_holds_inference_weights_only(trained_unet_dir):
+    with zipfile.ZipFile(run_files.path(trained_unet_dir, run_files.EXPORTED_FILE)) as archive, \
             archive.open("model.weights.h5") as stored, h5py.File(io.BytesIO(stored.read()), "r") as weights:
         names = []
         weights.visit(names.append)
@@ -94,8 +86,8 @@ def read_events(log_dir: str) -> dict:
     return found
 
 
-def test_tensorboard_has_losses_learning_rate_spectra_and_image_panels(unet_dir):
-    logs = run_files.path(unet_dir, run_files.LOG_DIR)
+def test_tensorboard_has_losses_learning_rate_spectra_and_image_panels(trained_unet_dir):
+    logs = run_files.path(trained_unet_dir, run_files.LOG_DIR)
     train = read_events(os.path.join(logs, "train"))
     assert len(train["epoch_loss"]) == 3 and len(train["epoch_learning_rate"]) == 3
     validation = read_events(os.path.join(logs, "validation"))
@@ -109,9 +101,9 @@ def test_tensorboard_has_losses_learning_rate_spectra_and_image_panels(unet_dir)
         assert bytes(validation[tag][0][2]).startswith(b"\x89PNG")  # [width, height, png]
 
 
-def test_exported_model_takes_mK_and_reproduces_the_network(unet_dir, tiny_data_dir):
-    exported = keras.saving.load_model(run_files.path(unet_dir, run_files.EXPORTED_FILE), safe_mode=True)
-    network = keras.saving.load_model(run_files.path(unet_dir, run_files.NETWORK_FILE), safe_mode=True)
+def test_exported_model_takes_mK_and_reproduces_the_network(trained_unet_dir, tiny_data_dir):
+    exported = keras.saving.load_model(run_files.path(trained_unet_dir, run_files.EXPORTED_FILE), safe_mode=True)
+    network = keras.saving.load_model(run_files.path(trained_unet_dir, run_files.NETWORK_FILE), safe_mode=True)
     norm = load_normalization(tiny_data_dir, "z15")
     inputs, _ = next(iter(make_dataset(tiny_data_dir, "z15", "test", batch_size=4)))
     maps_mK = norm.denormalize("map_21cm", np.asarray(inputs))
@@ -125,14 +117,14 @@ def encoder_weights(model_dir: str) -> list:
 
 
 @pytest.mark.parametrize("encoder, same, head_moments", [("frozen", True, False), ("trainable", False, True)])
-def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_dir, tiny_data_dir, tmp_path,
+def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(trained_unet_dir, tiny_data_dir, tmp_path,
                                                                          encoder, same, head_moments):
     # the trainable run also removes each map's mean: its network and its evaluation's baselines see none
     model_dir = tmp_path / f"astro_{encoder}"
     run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--model=astro", f"--encoder={encoder}",
-                                                f"--unet_dir={unet_dir}", "--epochs=2",
+                                                f"--unet_dir={trained_unet_dir}", "--epochs=2",
                                                 f"--head_moments={head_moments}", f"--remove_map_mean={not same}"))
-    pairs = list(zip(encoder_weights(unet_dir), encoder_weights(str(model_dir))))
+    pairs = list(zip(encoder_weights(trained_unet_dir), encoder_weights(str(model_dir))))
     assert len(pairs) == 36
     assert all(np.array_equal(a, b) for a, b in pairs) == same
     exported = keras.saving.load_model(run_files.path(str(model_dir), run_files.EXPORTED_FILE), safe_mode=True)
@@ -151,20 +143,20 @@ def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(unet_di
         assert all(WITHOUT_MEAN in metrics[name]["description"] for name in ("baseline", "baseline_kernel"))
 
 
-def test_init_from_starts_a_run_from_a_trained_networks_weights(unet_dir, tiny_data_dir, tmp_path):
+def test_init_from_starts_a_run_from_a_trained_networks_weights(trained_unet_dir, tiny_data_dir, tmp_path):
     # a learning rate of ~0: one epoch moves no kernel, so the fine-tuned network is the one it started from
     model_dir = tmp_path / "tuned"
-    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1", f"--init_from={unet_dir}",
+    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1", f"--init_from={trained_unet_dir}",
                                                 "--learning_rate=1e-12"))
     start, tuned = (keras.saving.load_model(run_files.path(str(d), run_files.NETWORK_FILE), safe_mode=True)
-                    for d in (unet_dir, model_dir))
+                    for d in (trained_unet_dir, model_dir))
     kernels = [(a, b) for a, b in zip(start.weights, tuned.weights) if a.path.endswith("kernel")]
     assert len(kernels) == 18 and all(np.allclose(a, b, rtol=0, atol=1e-9) for a, b in kernels)
     info = run_files.read(str(model_dir), run_files.INFO_FILE)
-    assert info["initialised_from"] == {"model_dir": os.path.abspath(unet_dir), "dataset": "z15",
+    assert info["initialised_from"] == {"model_dir": os.path.abspath(trained_unet_dir), "dataset": "z15",
                                         "instrument": {"telescope": "none"}}
     wider = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "wider", "--epochs=1",
-                                                        f"--init_from={unet_dir}", "--base_filters=8"), check=False)
+                                                        f"--init_from={trained_unet_dir}", "--base_filters=8"), check=False)
     assert wider.returncode == 2 and not (tmp_path / "wider").exists()
     assert "the networks differ at weight 0: enc1_unit1_conv/kernel of shape (3, 3, 1, 4) in the trained one, " \
            "enc1_unit1_conv/kernel of shape (3, 3, 1, 8) in the new one" in wider.stderr.strip().splitlines()[-1]
@@ -179,22 +171,22 @@ def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_d
     assert summary["steps_per_epoch"] == -(-n_train // 8)
 
 
-def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tiny_data_dir, tmp_path):
-    """Also with a per-epoch budget (10 maps per epoch drawn from the 16 training maps) and the cosine schedule."""
-    straight, killed = tmp_path / "straight", tmp_path / "killed"
-    budget = ("--epochs=3", "--maps_per_epoch=10", "--lr_schedule=cosine")
-    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, straight, *budget))
-    assert json.loads(result.stdout.strip().splitlines()[-1])["steps_per_epoch"] == 3  # 4 + 4 + 2 maps
-    summary = killed_then_resumed(train_args(tiny_data_dir, killed, *budget), killed, after_epoch=1)
+def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(trained_unet_dir, tiny_data_dir, tmp_path):
+    """With a per-epoch budget (10 maps per epoch drawn from the 16 training maps) and the cosine schedule: the
+    session U-Net is the uninterrupted run."""
+    killed = tmp_path / "killed"
+    args = [f"--data_dir={tiny_data_dir}", f"--model_dir={killed}", *UNET_TRAINING]
+    summary = killed_then_resumed(args, killed, after_epoch=1)
     assert summary["resumed_from_epoch"] >= 1  # killed inside epoch 2 (or while writing its backup)
-    resumed_rows, straight_rows = history(str(killed)), history(str(straight))
+    assert summary["steps_per_epoch"] == 3  # 4 + 4 + 2 maps
+    resumed_rows, straight_rows = history(str(killed)), history(trained_unet_dir)
     assert [int(row["epoch"]) for row in resumed_rows] == [0, 1, 2]  # no epoch logged twice
     np.testing.assert_allclose([float(row["learning_rate"]) for row in straight_rows],
                                1e-3 * (1 + np.cos(np.pi * np.arange(3) / 3)) / 2, rtol=1e-5)
     for a, b in zip(straight_rows, resumed_rows):  # every epoch, the last one's val_loss = the final weights
         for column in ("loss", "val_loss", "learning_rate"):
             np.testing.assert_allclose(float(b[column]), float(a[column]), rtol=1e-5, err_msg=column)
-    a = keras.saving.load_model(run_files.path(str(straight), run_files.EXPORTED_FILE), safe_mode=True)
+    a = keras.saving.load_model(run_files.path(trained_unet_dir, run_files.EXPORTED_FILE), safe_mode=True)
     b = keras.saving.load_model(run_files.path(str(killed), run_files.EXPORTED_FILE), safe_mode=True)
     for wa, wb in zip(a.weights, b.weights):
         np.testing.assert_allclose(np.asarray(wa), np.asarray(wb), rtol=1e-5, atol=1e-6)
@@ -258,8 +250,8 @@ def test_train_fraction_trains_on_a_subset_of_the_training_simulations(tiny_data
     assert bad.returncode == 2 and "--train_fraction=0.0 is not allowed" in bad.stderr
 
 
-def test_a_finished_run_is_not_overwritten_without_overwrite(unet_dir, tiny_data_dir):
-    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, unet_dir, "--epochs=3"), check=False)
+def test_a_finished_run_is_not_overwritten_without_overwrite(trained_unet_dir, tiny_data_dir):
+    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, trained_unet_dir, "--epochs=3"), check=False)
     assert result.returncode != 0 and "holds a finished run; pass --overwrite" in result.stderr
 
 

@@ -73,14 +73,13 @@ def set_seed_states(model: keras.Model, states: list) -> None:
 
 
 def restore(model: keras.Model, backup_dir: str) -> int:
-    """Load the last backup into `model` (compiled, in its strategy's scope); return its epoch (0: nothing)."""
+    """Load the last backup into `model` (compiled, its optimizer built, in its strategy's scope); return its epoch
+    (0: nothing)."""
     state = read_state(backup_dir)
     epoch = int(state["epoch"])
     if os.path.isdir(backup_dir):
         remove_stale_partials(backup_dir)  # a weights file cut short by the kill
     if epoch:
-        if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
         model.load_weights(weights_path(backup_dir, epoch))
         if "seed_states" in state:
             set_seed_states(model, state["seed_states"])

@@ -84,6 +84,9 @@ def _train(settings: TrainSettings, model_dir: str, overwrite: bool, verbose: in
                                                         epsilon=settings.adam_epsilon),
                         loss="mse", metrics=[keras.metrics.MeanSquaredError(name="mse")],
                         jit_compile=settings.jit_compile)
+        # Adam's moments made here, not in the first traced train step, where making variables has TensorFlow
+        # trace the step twice: ~5 s less start-up per run (bench/bench_startup.py)
+        network.optimizer.build(network.trainable_variables)
         restore(network, backup_dir)
     if resumed:
         _keep_history_before(model_dir, start_epoch)
