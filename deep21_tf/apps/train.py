@@ -19,6 +19,7 @@ from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_f
 from deep21_tf.contracts import DATASET_CONFIGS, ENCODERS, LR_SCHEDULES, MODEL_KINDS  # noqa: E402
 from deep21_tf.instrument.settings import DAILY_HOURS, TELESCOPE_CHOICES  # noqa: E402
 from deep21_tf.training.settings import TrainSettings  # noqa: E402
+from deep21_tf.util.quiet import start_tensorflow_quietly  # noqa: E402
 
 PROGRAM = "deep21-train"
 FLAGS = flags.FLAGS
@@ -74,11 +75,13 @@ flags.mark_flags_as_required(["data_dir", "model_dir"])
 
 def main(argv):
     def work():
+        settings = settings_from_flags(TrainSettings, FLAGS).validate()  # bad flags: one line, before TensorFlow
+        start_tensorflow_quietly()
         from deep21_tf.training.run import train
 
-        return train(settings_from_flags(TrainSettings, FLAGS).validate(), FLAGS.model_dir, overwrite=FLAGS.overwrite)
+        return train(settings, FLAGS.model_dir, overwrite=FLAGS.overwrite)
 
-    return run_work(PROGRAM, argv, work)
+    return run_work(PROGRAM, argv, work, start_tensorflow=False)
 
 def run():
     """Console-script entry point."""
