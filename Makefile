@@ -39,6 +39,7 @@ bench: install
 	$(PY) bench/bench_simulation.py
 	$(PY) bench/bench_pipeline.py --work_dir=$(BENCH_DIR)/pipeline
 	$(PY) bench/bench_training.py
+	$(PY) bench/bench_startup.py
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache
