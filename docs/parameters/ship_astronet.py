@@ -79,7 +79,8 @@ def model_card(info: dict, metrics: dict, priors: dict, metrics_copy: str) -> st
         f"- 21cmFAST 4.1.1, the project's physics recipe (`flags/params.flags`): {info['train_simulations']} "
         f"training boxes of {info['input_shape'][0]}³ cells / {info['box_len']:g} Mpc ({info['train_maps']} maps), a Latin hypercube over {prior_text}. "
         f"Split by box 70/15/15; scored on the {test['num_boxes']} test boxes ({test['num_maps']} maps).",
-        f"- AstroNet (`flags/train_params.flags`): base width {info['base_filters']}, encoder "
+        f"- AstroNet (`flags/train_params.flags` with `--epochs={info['fit_epochs']}`): base width "
+        f"{info['base_filters']}, encoder "
         f"{info['encoder']['kind']}, {info['fit_epochs']} epochs of {info['maps_per_epoch']} maps drawn from all "
         f"training boxes, {info['fit_seconds'] / 60:.0f} min of fitting on 2 CPU cores; the epoch of lowest "
         "validation MSE is kept. Normalisation (train split) is inside the model; each map's mean is "
