@@ -17,6 +17,8 @@
 #   curve           the all_z recipe on 1/8, 1/4 and 1/2 of the training boxes, then the curve        ~36 min
 #   z10 z15 z20     the all_z recipe on one redshift                                                  ~12 min each
 #   unet_z15        the U-Net (flags/train_params_unet.flags), the reproduction's budget              ~85 min
+#   unet_z15_cosine the same U-Net with a cosine schedule instead of the plateau rule: does a rate that
+#                   settles lift r(k = 2) at this step budget?                                        ~85 min
 #   z15_frozen z15_trainable   AstroNet at z = 15 from unet_z15's encoder, base 64                    ~25 min each
 #   saliency        vanilla-gradient saliency of the shipped AstroNet's run (SHIPPED_RUN, default all_z_long: the
 #                   one of all_z / all_z_long with the lower validation MSE, 2026-12-07) on 8 test maps   ~3 min
@@ -32,7 +34,7 @@ shift
 SUITE=$REPO/datasets/params_suite
 DATA=$WORK/tfds
 OUT=$REPO/docs/parameters/final
-STEPS=" build all_z all_z_no_mean all_z_long curve z10 z15 z20 unet_z15 z15_frozen z15_trainable saliency aa4_1000h aa4_10000h "
+STEPS=" build all_z all_z_no_mean all_z_long curve z10 z15 z20 unet_z15 unet_z15_cosine z15_frozen z15_trainable saliency aa4_1000h aa4_10000h "
 for step in "$@"; do
     if [[ $STEPS != *" $step "* ]]; then
         echo "final_round.sh: unknown step '$step'; use one of:$STEPS" >&2
@@ -87,6 +89,7 @@ for step in "$@"; do
             cp "$WORK/curve/learning_curve.png" "$OUT/astro_learning_curve.png" ;;
         z10 | z15 | z20) build "params_$step"; run "$step" "${ASTRO[@]}" --dataset="params_$step" ;;
         unet_z15) run unet_z15 --flagfile="$REPO/flags/train_params_unet.flags" ;;
+        unet_z15_cosine) run unet_z15_cosine --flagfile="$REPO/flags/train_params_unet.flags" --lr_schedule=cosine ;;
         z15_frozen | z15_trainable)
             run "$step" "${ASTRO[@]}" --dataset=params_z15 --base_filters=64 --encoder="${step#z15_}" \
                 --unet_dir="$WORK/unet_z15" ;;
