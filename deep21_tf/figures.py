@@ -42,19 +42,23 @@ def figure_to_png(figure: plt.Figure, dpi: int = 80) -> bytes:
 
 
 def map_panels(map_21cm: np.ndarray, true_delta: np.ndarray, pred_delta: np.ndarray, box_length: float,
-               title: str = "") -> plt.Figure:
-    """One row: 21 cm δTb [mK] | true δ | predicted δ | log10 |δ_true − δ_pred|; axes in Mpc.
+               title: str = "", clean_21cm: Optional[np.ndarray] = None) -> plt.Figure:
+    """One row: 21 cm δTb [mK] | true δ | predicted δ | log10 |δ_true − δ_pred|; axes in Mpc. With `clean_21cm`
+    (the noiseless map of an observed `map_21cm`), it comes first: clean | observed | true | predicted | residual.
 
     Maps are 2D (H, W); box_length is the map side in Mpc.
     """
     extent = (0.0, box_length, 0.0, box_length)
     residual = np.log10(np.abs(true_delta - pred_delta) + 1e-6)
     limit = float(np.max(np.abs(true_delta)))
-    panels = [(map_21cm, "21 cm δTb (redshift space)", "mK", dict(cmap="viridis")),
-              (true_delta, "true δ (real space)", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),
-              (pred_delta, "predicted δ", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),
-              (residual, "log10 |δ_true − δ_pred|", "log10 |Δδ|", dict(cmap="cividis"))]
-    figure, axes = plt.subplots(1, 4, figsize=(16, 3.9), constrained_layout=True)
+    clean = [] if clean_21cm is None else [(clean_21cm, "21 cm δTb, noiseless", "mK", dict(cmap="viridis"))]
+    panels = clean + [
+        (map_21cm, "21 cm δTb (redshift space)" if clean_21cm is None else "21 cm δTb, observed", "mK",
+         dict(cmap="viridis")),
+        (true_delta, "true δ (real space)", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),
+        (pred_delta, "predicted δ", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),
+        (residual, "log10 |δ_true − δ_pred|", "log10 |Δδ|", dict(cmap="cividis"))]
+    figure, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.9), constrained_layout=True)
     for axis, (image, label, unit, style) in zip(axes, panels):
         shown = axis.imshow(np.asarray(image).T, origin="lower", extent=extent, **style)
         axis.set_title(label)

@@ -251,6 +251,9 @@ def test_training_for_ska_low_aa4_at_1000_hours_end_to_end(tiny_data_dir, tmp_pa
     assert measured.sum() >= 5 and np.all(noise[measured] > 10 * np.array(power["signal_power_mean"])[measured])
     assert power["k_signal_above_noise_mpc^-1"] == []
     assert open(os.path.join(model_dir, "evaluation", "fig4_noise_z15.png"), "rb").read(4) == b"\x89PNG"
+    # Fig. 3 shows the first test map noiseless, then observed: five panels of 4 inches at 100 dpi
+    header = open(os.path.join(model_dir, "evaluation", "fig3_maps_z15.png"), "rb").read(24)
+    assert int.from_bytes(header[16:20], "big") == 5 * 4 * 100  # the PNG's width in pixels
     noisy = WienerFilter.load(os.path.join(model_dir, "evaluation", "wiener_z15.npz"))
     clean = fit_baselines(make_builder(tiny_data_dir), BOX, 16, progress=False)[0]
     # fitted on the observed train maps: where the pixel noise (~4 K) swamps the signal the filter shuts (up to

@@ -2,7 +2,9 @@
 
 U-Net, per redshift channel z: the network's δ maps, the Wiener baseline's, and (with `tta`) the D4-averaged
 network's are scored by `metrics.DensityScores`; the network is compared with the baseline k by k. Files:
-metrics.json, fig3_maps_z{z}.png (first map: 21 cm | true δ | predicted δ | log10 residual), fig4_power_z{z}.png,
+metrics.json, fig3_maps_z{z}.png (first map: 21 cm | true δ | predicted δ | log10 residual; for a model trained on
+observed maps the noiseless 21 cm map first, then the observed one), fig4_power_z{z}.png, fig4_noise_z{z}.png (with an
+instrument: signal and noise power),
 fig5_pdf_z{z}.png, wiener_z{z}.npz (the fitted filter) and, with `tta`, fig3_tta_z{z}.png (21 cm | D4-averaged
 δ | D4 std). AstroNet: metrics.json (R², squared Pearson correlation and RMSE of log10 parameters over maps and per box, with
 bootstrap intervals over boxes, with and without D4 averaging, and those of two baselines on each map's mean, std
@@ -102,6 +104,8 @@ def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_
     results = {}
     powers = (signal_and_noise(builder, split, box_length, batch_size, max_maps, progress, instrument)
               if instrument is not None else None)
+    # the first map as the simulation made it, shown beside its observed version
+    clean = next(physical_batches(builder, split, "unet", 1, 1, False))[0][0] if instrument is not None else None
     for c, z in enumerate(model.info["redshifts"]):
         summary = {name: scores[name][c].summary() for name in variants}
         for name in (v for v in variants if v != "wiener"):
@@ -114,16 +118,17 @@ def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_
         results[f"{z:g}"] = summary
         with atomic_path(os.path.join(output_dir, f"wiener_z{z:g}.npz")) as temp_path:
             wieners[c].save(temp_path)
-        _density_figures(summary, [None if a is None else a[..., c] for a in first], box_length,
+        _density_figures(summary, [None if a is None else a[..., c] for a in first + [clean]], box_length,
                          model.info["cell_size"], f"{model.info['dataset']} {split}, z = {z:g}", output_dir, f"z{z:g}")
     return results
 
 
 def _density_figures(summary: dict, first: list, box_length: float, cell_size: float, title: str, output_dir: str,
                      tag: str) -> None:
-    """Figs. 3–5 of one redshift; `first`: the first map's 21 cm, true δ, δ, D4-averaged δ and D4 std (or None)."""
-    maps, delta, pred, tta_mean, tta_std = first
-    _save(map_panels(maps, delta, pred, box_length, title), output_dir, f"fig3_maps_{tag}.png")
+    """Figs. 3–5 of one redshift; `first`: the first map's 21 cm, true δ, δ, D4-averaged δ and D4 std (or None),
+    and its noiseless 21 cm map when the first is observed through an instrument (or None)."""
+    maps, delta, pred, tta_mean, tta_std, clean = first
+    _save(map_panels(maps, delta, pred, box_length, title, clean_21cm=clean), output_dir, f"fig3_maps_{tag}.png")
     _save(figures.power_figure(summary["network"], summary["wiener"], summary.get("network_tta"), title),
           output_dir, f"fig4_power_{tag}.png")
     _save(figures.pdf_figure(summary["network"], title), output_dir, f"fig5_pdf_{tag}.png")
