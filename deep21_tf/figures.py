@@ -42,18 +42,19 @@ def figure_to_png(figure: plt.Figure, dpi: int = 80) -> bytes:
 
 
 def map_panels(map_21cm: np.ndarray, true_delta: np.ndarray, pred_delta: np.ndarray, box_length: float,
-               title: str = "", clean_21cm: Optional[np.ndarray] = None) -> plt.Figure:
+               title: str = "", clean_21cm: Optional[np.ndarray] = None, observation: str = "observed") -> plt.Figure:
     """One row: 21 cm δTb [mK] | true δ | predicted δ | log10 |δ_true − δ_pred|; axes in Mpc. With `clean_21cm`
-    (the noiseless map of an observed `map_21cm`), it comes first: clean | observed | true | predicted | residual.
+    (the simulated map of which `map_21cm` is a version `observation` says, e.g. "observed", "wedge removed"), it
+    comes first: as simulated | observed | true | predicted | residual.
 
     Maps are 2D (H, W); box_length is the map side in Mpc.
     """
     extent = (0.0, box_length, 0.0, box_length)
     residual = np.log10(np.abs(true_delta - pred_delta) + 1e-6)
     limit = float(np.max(np.abs(true_delta)))
-    clean = [] if clean_21cm is None else [(clean_21cm, "21 cm δTb, noiseless", "mK", dict(cmap="viridis"))]
+    clean = [] if clean_21cm is None else [(clean_21cm, "21 cm δTb, as simulated", "mK", dict(cmap="viridis"))]
     panels = clean + [
-        (map_21cm, "21 cm δTb (redshift space)" if clean_21cm is None else "21 cm δTb, observed", "mK",
+        (map_21cm, "21 cm δTb (redshift space)" if clean_21cm is None else f"21 cm δTb, {observation}", "mK",
          dict(cmap="viridis")),
         (true_delta, "true δ (real space)", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),
         (pred_delta, "predicted δ", "δ", dict(cmap="magma", vmin=-limit, vmax=limit)),

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from deep21_tf.data import Hi21cm, load_normalization, make_dataset
+from deep21_tf.data import Hi21cm, load_normalization, make_dataset, open_builder
 from deep21_tf.data.suite import SuiteError
 from deep21_tf.data.synthetic import write_synthetic_suite
+from deep21_tf.evaluation.data import first_simulated_map, physical_batches
 from deep21_tf.simulation.config import SuiteConfig
 from deep21_tf.simulation.manifest import read_manifest
 from deep21_tf.simulation.storage import incompleteness, read_maps, simulation_path
@@ -111,3 +112,20 @@ def test_a_wedge_twin_packs_the_wedge_filtered_maps_and_needs_a_suite_with_them(
     norm = load_normalization(data_dir, "z15_wedge")
     train = np.concatenate([wedge_maps[sim_id] for sim_id in norm.train_sim_ids])
     np.testing.assert_allclose(norm.map_21cm_mean, [train.mean(dtype=np.float64)], rtol=1e-6, atol=1e-9)
+
+
+def test_fig3_of_a_wedge_model_finds_the_map_as_simulated_in_the_plain_twin(suites, tmp_path):
+    data_dir = str(tmp_path / "data")
+    _build(suites["wedge"], data_dir, "z15_wedge")
+    wedge = open_builder(data_dir, "z15_wedge")
+    wedge_map, delta = (batch[0] for batch in next(physical_batches(wedge, "test", "unet", 1, 1, False)))
+    assert first_simulated_map(wedge, data_dir, "z15_wedge", "test", delta) is None  # the plain twin is not built
+    _build(suites["wedge"], data_dir, "z15")
+    plain = open_builder(data_dir, "z15")
+    plain_map, plain_delta = (batch[0] for batch in next(physical_batches(plain, "test", "unet", 1, 1, False)))
+    np.testing.assert_array_equal(plain_delta, delta)  # the same slab of the same box
+    simulated = first_simulated_map(wedge, data_dir, "z15_wedge", "test", delta)
+    np.testing.assert_array_equal(simulated, plain_map)
+    assert not np.allclose(simulated, wedge_map)
+    assert first_simulated_map(plain, data_dir, "z15", "test", plain_delta) is None  # a noiseless plain model
+    assert first_simulated_map(wedge, data_dir, "z15_wedge", "test", delta + 1.0) is None  # another suite's twin

@@ -1,12 +1,13 @@
 """Batches of a prepared dataset split in physical units: 21 cm maps in mK with δ maps or log10 parameters."""
 from __future__ import annotations
 
+import os
 from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
-from deep21_tf.contracts import MODEL_TARGET_FIELD
-from deep21_tf.data import load_normalization, make_dataset
+from deep21_tf.contracts import MODEL_TARGET_FIELD, WEDGE_DATASET_SUFFIX, wedge_removed
+from deep21_tf.data import load_normalization, make_dataset, open_builder
 from deep21_tf.data.tfdata import split_maps
 from deep21_tf.util.progress import progress_bar
 
@@ -54,3 +55,22 @@ def map_sim_ids(builder, split: str, max_maps: Optional[int] = None) -> np.ndarr
     if max_maps is not None:
         ids = ids.take(max_maps)
     return np.array([example["sim_id"].decode() for example in tfds.as_numpy(ids)])
+
+
+def first_simulated_map(builder, data_dir, dataset: str, split: str, first_delta: np.ndarray,
+                        instrument=None) -> Optional[np.ndarray]:
+    """The split's first 21 cm map [mK] (H, W, C) as the simulation made it, for Fig. 3 of a model that sees its maps
+    otherwise: observed through `instrument`, or with the foreground wedge removed (`dataset` a _wedge twin, whose
+    plain twin is then read from the TFDS dir `data_dir`). None when the model sees the simulated maps, or when the
+    plain twin is not built there or holds another suite (its first δ map is not `first_delta`)."""
+    if wedge_removed(dataset):
+        if not isinstance(data_dir, (str, os.PathLike)):
+            return None
+        try:
+            builder = open_builder(data_dir, dataset[:-len(WEDGE_DATASET_SUFFIX)])
+        except FileNotFoundError:
+            return None
+    elif instrument is None:
+        return None
+    maps, delta = next(physical_batches(builder, split, "unet", 1, 1, False))
+    return maps[0] if np.allclose(delta[0], first_delta, rtol=1e-4, atol=1e-4) else None

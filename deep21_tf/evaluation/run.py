@@ -3,7 +3,7 @@
 U-Net, per redshift channel z: the network's δ maps, the Wiener baseline's, and (with `tta`) the D4-averaged
 network's are scored by `metrics.DensityScores`; the network is compared with the baseline k by k. Files:
 metrics.json, fig3_maps_z{z}.png (first map: 21 cm | true δ | predicted δ | log10 residual; for a model trained on
-observed maps the noiseless 21 cm map first, then the observed one), fig4_power_z{z}.png, fig4_noise_z{z}.png (with an
+observed or wedge-filtered maps the 21 cm map as simulated first, then the one the model saw), fig4_power_z{z}.png, fig4_noise_z{z}.png (with an
 instrument: signal and noise power),
 fig5_pdf_z{z}.png, wiener_z{z}.npz (the fitted filter) and, with `tta`, fig3_tta_z{z}.png (21 cm | D4-averaged
 δ | D4 std). AstroNet: metrics.json (R², squared Pearson correlation and RMSE of log10 parameters over maps and per box, with
@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from deep21_tf.contracts import INFERENCE_BATCH_SIZE
+from deep21_tf.contracts import INFERENCE_BATCH_SIZE, wedge_removed
 from deep21_tf.data import load_normalization, metadata, open_builder
 from deep21_tf import figures
 from deep21_tf.evaluation.baseline import fit_baselines, predict_baseline
@@ -29,7 +29,7 @@ from deep21_tf.evaluation.parameter_baseline import (KERNEL_DESCRIPTION, WITHOUT
                                                      map_features)
 from deep21_tf.data.integrity import readable
 from deep21_tf.evaluation.files import EVALUATION_SUBDIR, METRICS_FILE
-from deep21_tf.evaluation.data import map_sim_ids, physical_batches, split_size
+from deep21_tf.evaluation.data import first_simulated_map, map_sim_ids, physical_batches, split_size
 from deep21_tf.evaluation.metrics import (DENSITY_DEFINITIONS, PARAMETER_DEFINITIONS, DensityScores,
                                           compare_to_baseline, parameter_scores)
 from deep21_tf.training.trained_model import TrainedModel
@@ -53,10 +53,10 @@ def evaluate(model_dir: str, data_dir: str, split: str = "test", output_dir: Opt
     output_dir = output_dir or os.path.join(model_dir, EVALUATION_SUBDIR)
     with removed_on_error(output_dir), readable(builder):  # a failed evaluation leaves no folder behind
         os.makedirs(output_dir, exist_ok=True)
-        return _evaluate(model, builder, box_length, split, output_dir, tta, max_maps, batch_size, progress)
+        return _evaluate(model, builder, data_dir, box_length, split, output_dir, tta, max_maps, batch_size, progress)
 
 
-def _evaluate(model: TrainedModel, builder, box_length: float, split: str, output_dir: str, tta: bool, max_maps,
+def _evaluate(model: TrainedModel, builder, data_dir, box_length: float, split: str, output_dir: str, tta: bool, max_maps,
               batch_size: int, progress: bool) -> dict:
     metrics = dict(model=model.kind, model_dir=os.path.abspath(model.model_dir),
                    output_dir=os.path.abspath(output_dir), dataset=model.info["dataset"], split=split,
@@ -69,7 +69,7 @@ def _evaluate(model: TrainedModel, builder, box_length: float, split: str, outpu
                    instrument=instrument)
     if model.kind == "unet":
         metrics["definitions"] = DENSITY_DEFINITIONS
-        metrics["redshifts"] = _evaluate_density(model, box_length, tta, output_dir, **options)
+        metrics["redshifts"] = _evaluate_density(model, data_dir, box_length, tta, output_dir, **options)
     else:
         metrics["definitions"] = PARAMETER_DEFINITIONS
         metrics.update(_evaluate_parameters(model, box_length, tta, output_dir, **options))
@@ -77,10 +77,11 @@ def _evaluate(model: TrainedModel, builder, box_length: float, split: str, outpu
     return metrics
 
 
-def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_dir: str, builder, split: str,
+def _evaluate_density(model: TrainedModel, data_dir, box_length: float, tta: bool, output_dir: str, builder, split: str,
                       max_maps, batch_size: int, progress: bool, instrument) -> dict:
     """Per-redshift summaries of the network, the Wiener baseline and (tta) the D4-averaged network; writes the
-    filters and Figs. 3–5."""
+    filters and Figs. 3–5 (`data_dir`: the TFDS dir, where a _wedge dataset's plain twin gives Fig. 3 its map as
+    simulated)."""
     wieners = fit_baselines(builder, box_length, batch_size, progress, instrument)
     variants = ("network", "wiener") + (("network_tta",) if tta else ())
     scores = {name: [DensityScores(box_length) for _ in wieners] for name in variants}
@@ -104,8 +105,10 @@ def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_
     results = {}
     powers = (signal_and_noise(builder, split, box_length, batch_size, max_maps, progress, instrument)
               if instrument is not None else None)
-    # the first map as the simulation made it, shown beside its observed version
-    clean = next(physical_batches(builder, split, "unet", 1, 1, False))[0][0] if instrument is not None else None
+    # the first map as the simulation made it, shown beside the one the model saw (observed, wedge removed)
+    clean = first_simulated_map(builder, data_dir, model.info["dataset"], split, first[1], instrument)
+    observation = ", ".join((["observed"] if instrument is not None else [])
+                            + (["wedge removed"] if wedge_removed(model.info["dataset"]) else []))
     for c, z in enumerate(model.info["redshifts"]):
         summary = {name: scores[name][c].summary() for name in variants}
         for name in (v for v in variants if v != "wiener"):
@@ -118,17 +121,19 @@ def _evaluate_density(model: TrainedModel, box_length: float, tta: bool, output_
         results[f"{z:g}"] = summary
         with atomic_path(os.path.join(output_dir, f"wiener_z{z:g}.npz")) as temp_path:
             wieners[c].save(temp_path)
-        _density_figures(summary, [None if a is None else a[..., c] for a in first + [clean]], box_length,
-                         model.info["cell_size"], f"{model.info['dataset']} {split}, z = {z:g}", output_dir, f"z{z:g}")
+        _density_figures(summary, [None if a is None else a[..., c] for a in first + [clean]], observation,
+                         box_length, model.info["cell_size"], f"{model.info['dataset']} {split}, z = {z:g}",
+                         output_dir, f"z{z:g}")
     return results
 
 
-def _density_figures(summary: dict, first: list, box_length: float, cell_size: float, title: str, output_dir: str,
-                     tag: str) -> None:
+def _density_figures(summary: dict, first: list, observation: str, box_length: float, cell_size: float, title: str,
+                     output_dir: str, tag: str) -> None:
     """Figs. 3–5 of one redshift; `first`: the first map's 21 cm, true δ, δ, D4-averaged δ and D4 std (or None),
-    and its noiseless 21 cm map when the first is observed through an instrument (or None)."""
+    and its 21 cm map as simulated when the model sees it otherwise (or None); `observation` says how it sees it."""
     maps, delta, pred, tta_mean, tta_std, clean = first
-    _save(map_panels(maps, delta, pred, box_length, title, clean_21cm=clean), output_dir, f"fig3_maps_{tag}.png")
+    _save(map_panels(maps, delta, pred, box_length, title, clean_21cm=clean, observation=observation), output_dir,
+          f"fig3_maps_{tag}.png")
     _save(figures.power_figure(summary["network"], summary["wiener"], summary.get("network_tta"), title),
           output_dir, f"fig4_power_{tag}.png")
     _save(figures.pdf_figure(summary["network"], title), output_dir, f"fig5_pdf_{tag}.png")

@@ -24,6 +24,11 @@
 #                   one of all_z / all_z_long with the lower validation MSE, 2026-12-07) on 8 test maps   ~3 min
 #   aa4_1000h aa4_10000h   unet_z15 fine-tuned for 5 epochs on maps observed by SKA-Low AA4 for 1,000 or
 #                   10,000 h (--init_from; issue 20), results into docs/instrument/runs/               ~25 min each
+#   wedge_suite     the wedge suite (flags/wedge_z15.flags) into WORK_DIR/wedge_suite, then tfds build of its
+#                   z15 and z15_wedge into WORK_DIR/tfds_wedge                                        ~35 min
+#   wedge_reference unet_z15 (noiseless, full maps) scored on the wedge suite's test boxes              ~4 min
+#   wedge wedge_aa4_10000h   unet_z15 fine-tuned for 5 epochs on the wedge-filtered maps, noiseless or observed
+#                   by AA4 for 10,000 h; results into docs/instrument/runs/                             ~25 min each
 # Run it from a frozen copy of the code (git archive HEAD into a folder, PYTHONPATH at it) while you edit the tree.
 set -euo pipefail
 
@@ -34,7 +39,7 @@ shift
 SUITE=$REPO/datasets/params_suite
 DATA=$WORK/tfds
 OUT=$REPO/docs/parameters/final
-STEPS=" build all_z all_z_no_mean all_z_long curve z10 z15 z20 unet_z15 unet_z15_cosine z15_frozen z15_trainable saliency aa4_1000h aa4_10000h "
+STEPS=" build all_z all_z_no_mean all_z_long curve z10 z15 z20 unet_z15 unet_z15_cosine z15_frozen z15_trainable saliency aa4_1000h aa4_10000h wedge_suite wedge_reference wedge wedge_aa4_10000h "
 for step in "$@"; do
     if [[ $STEPS != *" $step "* ]]; then
         echo "final_round.sh: unknown step '$step'; use one of:$STEPS" >&2
@@ -50,6 +55,9 @@ build() {  # build CONFIG: one dataset config of the suite (tfds build keeps a f
     "$PY" -m tensorflow_datasets.scripts.cli.main build hi21cm --imports=deep21_tf.data.tfds_builder \
         --manual_dir="$SUITE" --data_dir="$DATA" --config="$1"
 }
+WEDGE_SUITE=$WORK/wedge_suite
+WEDGE_DATA=$WORK/tfds_wedge
+INSTRUMENT_RUNS=$REPO/docs/instrument/runs
 
 run() {  # run NAME TRAIN_ARGS...: train (resuming an unfinished run), evaluate with D4 averaging, copy the results
     local name=$1 model_dir=$WORK/$1
@@ -95,8 +103,28 @@ for step in "$@"; do
                 --unet_dir="$WORK/unet_z15" ;;
         aa4_1000h | aa4_10000h)
             hours=${step#aa4_}
-            OUT=$REPO/docs/instrument/runs run "unet_z15_$step" --flagfile="$REPO/flags/train_params_unet.flags" \
+            OUT=$INSTRUMENT_RUNS run "unet_z15_$step" --flagfile="$REPO/flags/train_params_unet.flags" \
                 --telescope=ska_low_aa4 --obs_hours="${hours%h}" --init_from="$WORK/unet_z15" --epochs=5 ;;
+        wedge_suite)
+            log "simulate the wedge suite"
+            "$PY" -m deep21_tf.apps.simulate --flagfile="$REPO/flags/wedge_z15.flags" --suite_dir="$WEDGE_SUITE" \
+                --progress=false
+            for config in z15 z15_wedge; do SUITE=$WEDGE_SUITE DATA=$WEDGE_DATA build "$config"; done ;;
+        wedge_reference)
+            if [[ ! -f $WORK/unet_z15/evaluation_wedge_suite/metrics.json ]]; then
+                log "evaluate unet_z15 on the wedge suite"
+                "$PY" -m deep21_tf.apps.evaluate --model_dir="$WORK/unet_z15" --data_dir="$WEDGE_DATA" --tta \
+                    --progress=false --output_dir="$WORK/unet_z15/evaluation_wedge_suite"
+            fi
+            mkdir -p "$INSTRUMENT_RUNS"
+            for file in metrics.json fig4_power_z15.png; do
+                cp "$WORK/unet_z15/evaluation_wedge_suite/$file" "$INSTRUMENT_RUNS/unet_z15_on_wedge_suite_$file"
+            done ;;
+        wedge | wedge_aa4_10000h)
+            instrument=()
+            if [[ $step == wedge_aa4_10000h ]]; then instrument=(--telescope=ska_low_aa4 --obs_hours=10000); fi
+            DATA=$WEDGE_DATA OUT=$INSTRUMENT_RUNS run "unet_z15_$step" --flagfile="$REPO/flags/train_params_unet.flags" \
+                --dataset=z15_wedge "${instrument[@]}" --init_from="$WORK/unet_z15" --epochs=5 ;;
         saliency)
             shipped=${SHIPPED_RUN:-all_z_long}
             "$PY" -m deep21_tf.apps.saliency --model_dir="$WORK/$shipped" --data_dir="$DATA" --num_maps=8 \
