@@ -46,13 +46,17 @@ def parsed(script: str, flagfile: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("flagfile", ["tiny.flags", "small.flags", "repro.flags", "paper.flags", "params.flags"])
+@pytest.mark.parametrize("flagfile", ["tiny.flags", "small.flags", "repro.flags", "paper.flags", "params.flags",
+                                      "wedge_z15.flags"])
 def test_simulation_presets_parse_into_valid_suites(flagfile):
     config = parsed(SIMULATE, flagfile)
     assert config["box_len"] == 1.5 * config["hii_dim"]  # the paper's 1.5 Mpc cells
     assert config["fast_physics"] == (flagfile == "tiny.flags")  # the science presets keep the paper's recipe
+    assert config["wedge"] == (flagfile == "wedge_z15.flags")
     if flagfile == "repro.flags":
         assert config["lines_of_sight"] == 3 and config["num_sims"] == 40 and config["hii_dim"] == 64
+    if flagfile == "wedge_z15.flags":  # the primary-beam wedge of a 38 m station at z = 15
+        assert config["redshifts"] == [15.0] and config["wedge_slope"] == pytest.approx(0.0444, abs=1e-4)
 
 
 def test_the_committed_parameter_suite_is_the_params_preset_with_complete_boxes():
