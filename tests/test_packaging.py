@@ -22,7 +22,7 @@ def test_a_preset_expands_in_place_so_later_flags_override_it():
     assert expand_presets(["prog", "--preset", "demo"]) == ["prog", f"--flagfile={demo}", "--preset=demo"]
     assert preset_path("tiny.flags") == preset_path("tiny") == os.path.join(PRESETS_DIR, "tiny.flags")
     assert flagfile("simulate_flagfile", "train_tiny") == os.path.join(PRESETS_DIR, "train_tiny.flags")
-    with pytest.raises(ValueError, match=r"--preset=tinier: no such preset; use one of demo, paper, .*train_tiny$"):
+    with pytest.raises(ValueError, match=r"--preset=tinier: no such preset; use one of demo, paper, .*train_tiny, wedge_z15$"):
         preset_path("tinier")
 
 
