@@ -23,7 +23,8 @@ class DensityMonitor(keras.callbacks.Callback):
 
     Adds ``val_transfer_k…`` and ``val_crosscorr_k…`` to the epoch logs (so Keras' TensorBoard callback, placed
     after this one, writes them with the validation scalars) and writes a 21 cm | true δ | predicted δ | residual
-    image panel per map to ``log_dir/validation``.
+    image panel per map to ``log_dir/validation`` after epochs 1, 2, 4, 8, … and the last (rendering the panels was
+    most of a tiny U-Net's epoch).
     inputs: normalised 21 cm maps (N, H, W, C); true_delta: δ maps (N, H, W); delta_mean/std undo δ's
     normalisation; box_length in Mpc; display_21cm: the 21 cm maps in mK shown in the panels (N, H, W).
     """
@@ -47,6 +48,8 @@ class DensityMonitor(keras.callbacks.Callback):
             if np.any((k >= band[0]) & (k < band[1])):
                 logs["val_" + band_name("transfer", band)] = float(np.mean(band_average(k, transfer, *band)))
                 logs["val_" + band_name("crosscorr", band)] = float(np.mean(band_average(k, crosscorr, *band)))
+        if not self._draws_panels(epoch):
+            return
         with self.writer.as_default(step=epoch):
             for index in range(self.num_panels):
                 figure = map_panels(self.display_21cm[index], self.true_delta[index], predicted[index],
@@ -54,3 +57,8 @@ class DensityMonitor(keras.callbacks.Callback):
                 image = tf.image.decode_png(figure_to_png(figure), channels=3)[tf.newaxis]
                 tf.summary.image(f"validation_map_{index}", image)
         self.writer.flush()
+
+    def _draws_panels(self, epoch: int) -> bool:
+        """Whether the panels are drawn after `epoch` (from 0): epochs 1, 2, 4, 8, … (from 1) and the run's last."""
+        number = epoch + 1
+        return number & (number - 1) == 0 or number == (self.params or {}).get("epochs")
