@@ -62,6 +62,11 @@ def wedge_removed(dataset: str) -> bool:
     return dataset.endswith(WEDGE_DATASET_SUFFIX)
 
 
+def plain_twin(dataset: str) -> str:
+    """The config with the same maps as simulated: z15 for z15_wedge (`dataset` itself when it is not a _wedge twin)."""
+    return dataset[:-len(WEDGE_DATASET_SUFFIX)] if wedge_removed(dataset) else dataset
+
+
 #: The model kinds and the dataset field each predicts: the U-Net δ maps, AstroNet the log10 parameters.
 MODEL_TARGET_FIELD = {"unet": "density", "astro": "log10_params"}
 MODEL_KINDS = tuple(MODEL_TARGET_FIELD)

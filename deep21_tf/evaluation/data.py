@@ -6,7 +6,7 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
-from deep21_tf.contracts import MODEL_TARGET_FIELD, WEDGE_DATASET_SUFFIX, wedge_removed
+from deep21_tf.contracts import MODEL_TARGET_FIELD, plain_twin, wedge_removed
 from deep21_tf.data import load_normalization, make_dataset, open_builder
 from deep21_tf.data.tfdata import split_maps
 from deep21_tf.util.progress import progress_bar
@@ -67,7 +67,7 @@ def first_simulated_map(builder, data_dir, dataset: str, split: str, first_delta
         if not isinstance(data_dir, (str, os.PathLike)):
             return None
         try:
-            builder = open_builder(data_dir, dataset[:-len(WEDGE_DATASET_SUFFIX)])
+            builder = open_builder(data_dir, plain_twin(dataset))
         except FileNotFoundError:
             return None
     elif instrument is None:
