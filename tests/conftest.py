@@ -125,8 +125,8 @@ def tiny_maps_mK(tiny_data_dir):
 #: Test files by measured cost, dearest first (`--durations`): with `--dist loadfile --no-loadscope-reorder` the two
 #: workers take whole files in collection order, so the long ones start first and the short ones fill in at the end
 #: (the option came with pytest-xdist 3.8; since 3.5 it otherwise puts the files with the most tests first).
-DEAREST_FILES = ("test_pipeline.py", "test_redshift_study.py", "test_training.py", "test_all_redshifts.py",
-                 "test_corrupt_dataset.py", "test_instrument.py", "test_packaging.py", "test_simulation_suite.py",
+DEAREST_FILES = ("test_training.py", "test_pipeline.py", "test_all_redshifts.py", "test_packaging.py",
+                 "test_corrupt_dataset.py", "test_instrument.py", "test_simulation_suite.py",
                  "test_evaluate.py", "test_predict.py", "test_lines_of_sight.py", "test_tfds_build.py")
 
 

@@ -57,7 +57,7 @@ def _run(*args: str, cwd: str, env: dict = None, timeout: float = 900) -> subpro
 
 
 @pytest.mark.slow
-def test_the_installed_wheel_runs_the_pipeline_from_another_directory(tiny_suite, tmp_path):
+def test_the_installed_wheel_runs_the_pipeline_and_a_learning_curve_from_another_directory(tiny_suite, tmp_path):
     source, wheels, target, elsewhere = (tmp_path / name for name in ("source", "wheels", "target", "elsewhere"))
     source.mkdir(), elsewhere.mkdir()
     _source_copy(str(source))
@@ -73,12 +73,20 @@ def test_the_installed_wheel_runs_the_pipeline_from_another_directory(tiny_suite
     run_dir = elsewhere / "run"
     shutil.copytree(tiny_suite, run_dir / "suite")
     _run("-m", "deep21_tf.apps.pipeline", "--preset=demo", f"--run_dir={run_dir}",
-         f"--simulate_args={','.join(SESSION_SUITE_ARGS)}", "--astro_encoders=", "--notta",
+         f"--simulate_args={','.join(SESSION_SUITE_ARGS)}", "--astro_encoders=", "--notta", "--learning_curve=0.5",
          "--train_args=--base_filters=4,--epochs=1,--batch_size=4,--shuffle_buffer=64,--monitor_maps=2",
          cwd=str(elsewhere), env=env)
     records = json.loads((run_dir / "stage_records.json").read_text())
-    assert list(records) == ["simulate", "tfds build", "train U-Net", "evaluate U-Net"]
+    half = "U-Net (0.5 of the training simulations)"
+    assert list(records) == ["simulate", "tfds build", "train U-Net", "evaluate U-Net", f"train {half}",
+                             f"evaluate {half}", "learning curve"]
     assert records["tfds build"]["command"]["arguments"] == ["build", "hi21cm"]  # the packaged builder, by import
     info = json.loads((run_dir / "tfds" / "hi21cm" / "z15" / "1.1.0" / "dataset_info.json").read_text())
     assert "redshift space" in info["description"] and "Villanueva-Domingo" in info["citation"]  # shipped README, bib
-    assert (run_dir / "unet" / "evaluation" / "metrics.json").is_file() and (run_dir / "REPORT.md").is_file()
+    assert (run_dir / "unet" / "evaluation" / "metrics.json").is_file()
+    # the learning curve: the U-Net on 1 of the 2 training simulations, then on both
+    curve = json.loads((run_dir / "learning_curve.json").read_text())
+    assert [(p["train_simulations"], p["train_maps"]) for p in curve] == [(1, 8), (2, 16)]
+    assert all(-1 <= p["r_k1"] <= 1 and p["mse_delta^2"] > 0 for p in curve)
+    report = (run_dir / "REPORT.md").read_text()
+    assert "## U-Net" in report and "## Learning curve" in report and "## AstroNet" not in report

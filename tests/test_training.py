@@ -143,11 +143,23 @@ def test_astronet_encoder_is_loaded_from_the_unet_then_frozen_or_trained(trained
         assert all(WITHOUT_MEAN in metrics[name]["description"] for name in ("baseline", "baseline_kernel"))
 
 
-def test_init_from_starts_a_run_from_a_trained_networks_weights(trained_unet_dir, tiny_data_dir, tmp_path):
+@pytest.fixture(scope="module")
+def options_run(trained_unet_dir, tiny_data_dir, tmp_path_factory) -> tuple:
+    """(model dir, summary) of one epoch trained with three options at once (one run instead of three): weights from
+    the session U-Net at a learning rate of ~0 (`--init_from`), MirroredStrategy over two logical CPUs, and half the
+    training simulations with 3 TensorBoard map panels."""
+    model_dir = tmp_path_factory.mktemp("options") / "tuned"
+    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1",
+                                                         f"--init_from={trained_unet_dir}", "--learning_rate=1e-12",
+                                                         "--cpu_replicas=2", "--train_fraction=0.5",
+                                                         "--monitor_maps=3"))
+    return model_dir, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_init_from_starts_a_run_from_a_trained_networks_weights(options_run, trained_unet_dir, tiny_data_dir,
+                                                                tmp_path):
     # a learning rate of ~0: one epoch moves no kernel, so the fine-tuned network is the one it started from
-    model_dir = tmp_path / "tuned"
-    run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1", f"--init_from={trained_unet_dir}",
-                                                "--learning_rate=1e-12"))
+    model_dir, _ = options_run
     start, tuned = (keras.saving.load_model(run_files.path(str(d), run_files.NETWORK_FILE), safe_mode=True)
                     for d in (trained_unet_dir, model_dir))
     kernels = [(a, b) for a, b in zip(start.weights, tuned.weights) if a.path.endswith("kernel")]
@@ -162,13 +174,22 @@ def test_init_from_starts_a_run_from_a_trained_networks_weights(trained_unet_dir
            "enc1_unit1_conv/kernel of shape (3, 3, 1, 8) in the new one" in wider.stderr.strip().splitlines()[-1]
 
 
-def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(tiny_data_dir, tmp_path):
-    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "m", "--epochs=1",
-                                                         "--cpu_replicas=2"))
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+def test_mirrored_strategy_on_two_logical_cpus_uses_the_global_batch(options_run):
+    _, summary = options_run
     assert summary["replicas"] == 2 and summary["global_batch"] == 8
-    n_train = sum(1 for _ in make_dataset(tiny_data_dir, "z15", "train", batch_size=1))
-    assert summary["steps_per_epoch"] == -(-n_train // 8)
+    assert summary["steps_per_epoch"] == 1  # the 8 maps of one training simulation in one global batch
+
+
+def test_train_fraction_trains_on_a_subset_of_the_training_simulations(options_run, tiny_data_dir, tmp_path):
+    model_dir, summary = options_run
+    assert summary["train_simulations"] == 1  # of 2
+    info = run_files.read(str(model_dir), run_files.INFO_FILE)
+    assert info["train_simulations"] == 1 and info["train_maps"] == 8
+    panels = [tag for tag in read_events(run_files.path(str(model_dir), run_files.LOG_DIR)) if tag.startswith("validation_map")]
+    assert sorted(panels) == ["validation_map_0", "validation_map_1", "validation_map_2"]  # --monitor_maps=3
+    bad = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "bad", "--train_fraction=0"),
+                  check=False)
+    assert bad.returncode == 2 and "--train_fraction=0.0 is not allowed" in bad.stderr
 
 
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(trained_unet_dir, tiny_data_dir, tmp_path):
@@ -233,21 +254,6 @@ def test_bad_training_flags_fail_clearly_and_write_nothing(tiny_data_dir, tmp_pa
     result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, *extra), check=False)
     assert result.returncode != 0 and message in result.stderr
     assert not model_dir.exists()
-
-
-def test_train_fraction_trains_on_a_subset_of_the_training_simulations(tiny_data_dir, tmp_path):
-    model_dir = tmp_path / "half"
-    result = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, model_dir, "--epochs=1",
-                                                         "--train_fraction=0.5", "--monitor_maps=3"))
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["train_simulations"] == 1 and summary["steps_per_epoch"] == 2  # 8 maps of 1 box, batch 4
-    info = run_files.read(str(model_dir), run_files.INFO_FILE)
-    assert info["train_simulations"] == 1 and info["train_maps"] == 8
-    panels = [tag for tag in read_events(run_files.path(str(model_dir), run_files.LOG_DIR)) if tag.startswith("validation_map")]
-    assert sorted(panels) == ["validation_map_0", "validation_map_1", "validation_map_2"]  # --monitor_maps=3
-    bad = run_cli("deep21_tf.apps.train", *train_args(tiny_data_dir, tmp_path / "bad", "--train_fraction=0"),
-                  check=False)
-    assert bad.returncode == 2 and "--train_fraction=0.0 is not allowed" in bad.stderr
 
 
 def test_a_finished_run_is_not_overwritten_without_overwrite(trained_unet_dir, tiny_data_dir):
