@@ -10,7 +10,6 @@ import dataclasses
 from typing import List
 
 import numpy as np
-from scipy.stats import qmc
 
 from deep21_tf.contracts import PARAMETER_NAMES
 from deep21_tf.simulation.config import MAX_TRAINING_SEED, SuiteConfig
@@ -42,6 +41,9 @@ def draw_design(config: SuiteConfig) -> List[SimulationSpec]:
     The same config always gives the same design; configs that differ only in num_sims, with the same design_size,
     give prefixes of one design. Seeds are distinct and in [1, 90000).
     """
+    from scipy.stats import qmc  # here, not at the top: every simulation's process reads the design module, and
+    # importing scipy.stats there cost each 21cmFAST box ~1.5 s
+
     rng = np.random.default_rng(config.design_seed)
     unit = qmc.LatinHypercube(d=len(PARAMETER_NAMES), seed=rng).random(config.design_points)
     ranges = config.parameter_ranges()
