@@ -1,6 +1,7 @@
 """The driver passes on a stage's stderr without TensorFlow's CPU start-up noise."""
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -16,3 +17,13 @@ NOISY = ("import sys; sys.stderr.write('E0000 00:00 cuda_platform.cc:52] failed 
 def test_call_quietly_drops_the_start_up_noise_and_keeps_the_rest(capfd):
     assert call_quietly([sys.executable, "-c", NOISY]) == 2
     assert capfd.readouterr().err == "tfds build: error: no --manual_dir given\n"
+
+
+STARTED = ("import sys; from deep21_tf.util.quiet import start_tensorflow_quietly; start_tensorflow_quietly(); "
+           "print('sklearn' in sys.modules, end=' '); import keras, sklearn, tensorflow as tf; "
+           "print(keras.ops.sum(tf.ones(3)).numpy(), sklearn.__name__)")
+
+
+def test_tensorflow_starts_without_scikit_learn_which_still_imports_after():
+    process = subprocess.run([sys.executable, "-c", STARTED], capture_output=True, text=True, check=True)
+    assert process.stdout.split() == ["False", "3.0", "sklearn"]
