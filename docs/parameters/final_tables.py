@@ -135,7 +135,9 @@ def main(final_dir=FINAL_DIR):
                          ("Learning curve", curve_table(final_dir)),
                          ("U-Net z = 15, 28 training boxes (the shipped reproduction U-Net)",
                           unet_table(final_dir, "unet_repro28")),
-                         ("U-Net z = 15, 252 training boxes", unet_table(final_dir))):
+                         ("U-Net z = 15, 252 training boxes", unet_table(final_dir)),
+                         ("U-Net z = 15, 252 training boxes, cosine schedule",
+                          unet_table(final_dir, "unet_z15_cosine"))):
         if lines:
             print(f"### {title}\n")
             print("\n".join(lines) + "\n")
