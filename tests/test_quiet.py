@@ -1,4 +1,5 @@
-"""The driver passes on a stage's stderr without TensorFlow's CPU start-up noise."""
+"""The driver passes on a stage's stderr without TensorFlow's CPU start-up noise; the apps start TensorFlow without
+scikit-learn, which still imports after."""
 from __future__ import annotations
 
 import subprocess

@@ -34,7 +34,7 @@ def import_tensorflow():
     if hidden:
         sys.modules["sklearn"] = None  # makes `import sklearn` raise ImportError
     try:
-        import tensorflow  # noqa: F401
+        import tensorflow
     finally:
         if hidden:
             del sys.modules["sklearn"]
