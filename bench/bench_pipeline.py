@@ -5,7 +5,8 @@
 
 1. Writes synthetic suites in the simulation stage's format (random maps: file layout and sizes are real,
    physics is not; a 200³ 21cmFAST run takes ~30 min) with `num_sims` and `factor × num_sims` simulations,
-   and builds each with the real TFDS builder (Beam DirectRunner). Suites and datasets are reused if present.
+   and builds each with the real TFDS builder (Beam's in-process FnApiRunner, as the pipeline does). Suites and
+   datasets are reused if present.
 2. Throughput: examples/s of `make_dataset(..., augment="random")` (train split, shuffled, repeated), against
    the U-Net's training consumption rate `--unet_maps_per_s` (goal: pipeline ≥ 20× faster).
 3. Memory: peak RSS of a fresh process iterating the same number of examples (the larger train split's) from
@@ -22,6 +23,7 @@ import time
 
 import tensorflow_datasets as tfds
 from absl import app, flags
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from deep21_tf.data import Hi21cm, make_dataset
 from deep21_tf.data.synthetic import write_synthetic_suite
@@ -56,15 +58,20 @@ def build_dataset(num_sims: int) -> str:
     os.makedirs(suite_dir, exist_ok=True)
     write_synthetic_suite(suite_dir, config)
     Hi21cm(data_dir=data_dir, config=CONFIG_NAME).download_and_prepare(
-        download_config=tfds.download.DownloadConfig(manual_dir=suite_dir))
+        download_config=tfds.download.DownloadConfig(manual_dir=suite_dir,
+                                                     beam_options=PipelineOptions(["--runner=FnApiRunner"])))
     return data_dir
+
+
+def training_batches(data_dir: str):
+    """The augmented, shuffled train pipeline as training reads it, one pass repeated without end."""
+    return make_dataset(data_dir, CONFIG_NAME, "train", augment="random", batch_size=FLAGS.batch_size,
+                        shuffle_buffer=FLAGS.shuffle_buffer).repeat()
 
 
 def throughput(data_dir: str) -> float:
     """Examples/s of the augmented, shuffled, repeated train pipeline (after 3 warm-up batches)."""
-    ds = make_dataset(data_dir, CONFIG_NAME, "train", augment="random", batch_size=FLAGS.batch_size,
-                      shuffle_buffer=FLAGS.shuffle_buffer, repeat=True)
-    batches = iter(ds)
+    batches = iter(training_batches(data_dir))
     for _ in range(3):
         next(batches)
     examples, start = 0, time.perf_counter()
@@ -75,10 +82,8 @@ def throughput(data_dir: str) -> float:
 
 def iterate(data_dir: str, num_examples: int) -> dict:
     """Iterate the augmented train pipeline (repeated) for `num_examples` examples; peak RSS (MiB)."""
-    ds = make_dataset(data_dir, CONFIG_NAME, "train", augment="random", batch_size=FLAGS.batch_size,
-                      shuffle_buffer=FLAGS.shuffle_buffer, repeat=True)
     examples = 0
-    for x, _ in ds:
+    for x, _ in training_batches(data_dir):
         examples += int(x.shape[0])
         if examples >= num_examples:
             break

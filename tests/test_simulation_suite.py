@@ -94,13 +94,29 @@ def test_kill_then_resume_loses_nothing_and_reruns_nothing_complete(tiny_suite, 
 
 
 def test_beam_runner_makes_the_same_files(tiny_suite, tmp_path):
+    """With its default options (FnApiRunner: every step in this process) the Beam runner remakes a deleted file."""
     suite = str(tmp_path / "suite")
     shutil.copytree(tiny_suite, suite)
     config, design = read_manifest(suite)
     os.remove(simulation_path(suite, design[2]))
     result = run_cli("deep21_tf.apps.simulate", f"--flagfile={TINY_FLAGS}", f"--suite_dir={suite}",
-                     *SESSION_SUITE_ARGS, "--runner=beam", "--beam_pipeline_options=--runner=DirectRunner")
+                     *SESSION_SUITE_ARGS, "--runner=beam")
     assert "4/4 simulations complete" in result.stdout and "1 run now" in result.stdout
     original = read_maps(simulation_path(tiny_suite, design[2]), 10.0)
     rerun = read_maps(simulation_path(suite, design[2]), 10.0)
     np.testing.assert_array_equal(rerun["brightness_temp"], original["brightness_temp"])
+
+
+def test_beam_runner_says_why_a_simulation_has_no_file(tiny_suite, tmp_path):
+    """A failed worker's last log line and log path, or, with no log at all, that the runner never ran the step."""
+    from deep21_tf.simulation.beam_runner import NEVER_RAN, _failure
+    from deep21_tf.simulation.runner import worker_log_path
+
+    _, design = read_manifest(tiny_suite)
+    suite = str(tmp_path)
+    assert _failure(suite, design[1]) == NEVER_RAN and "--runner=FnApiRunner" in NEVER_RAN
+    log_path = worker_log_path(suite, design[1])
+    os.makedirs(os.path.dirname(log_path))
+    with open(log_path, "w", encoding="utf-8") as handle:
+        handle.write("Traceback (most recent call last):\nMemoryError: out of memory\n")
+    assert _failure(suite, design[1]) == f"MemoryError: out of memory (log: {log_path})"

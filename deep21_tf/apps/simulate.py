@@ -49,8 +49,10 @@ define_settings_flags(SuiteConfig, HELP, defaults=SIZE_DEFAULTS)
 flags.DEFINE_integer("workers", 1, "Simulations run at the same time (one process each).", lower_bound=1)
 flags.DEFINE_integer("threads_per_sim", 2, "OpenMP threads per simulation.", lower_bound=1)
 flags.DEFINE_enum("runner", "local", ["local", "beam"], "local process pool, or an Apache Beam pipeline.")
-flags.DEFINE_list("beam_pipeline_options", ["--runner=DirectRunner"],
-                  "Beam pipeline options for --runner=beam, e.g. --runner=FlinkRunner,--flink_master=host:8081.")
+flags.DEFINE_list("beam_pipeline_options", ["--runner=FnApiRunner"],
+                  "Beam pipeline options for --runner=beam, e.g. --runner=FlinkRunner,--flink_master=host:8081. "
+                  "The default runs in this process; --runner=DirectRunner may hand the pipeline to Beam's Prism "
+                  "runner, which did not run the simulations in our tests.")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
 flags.mark_flag_as_required("suite_dir")
 

@@ -33,6 +33,10 @@ from deep21_tf.util.json_file import read_json
 from deep21_tf.util.quiet import call_quietly
 
 TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
+#: `tfds build` runs its Beam pipeline in this process (Beam's FnApiRunner). Beam's default DirectRunner hands the
+#: pipeline to its Prism runner wherever it can download it from GitHub, so online and offline hosts would build
+#: the same dataset two ways.
+TFDS_BEAM_OPTIONS = "--beam_pipeline_options=runner=FnApiRunner"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +93,8 @@ def stages(settings: PipelineSettings) -> List[Stage]:
     for dataset in layout.datasets:
         result.append(Stage(f"tfds build{_suffix(layout, dataset)}",
                             [*_module(TFDS_CLI), "build", DATASET_NAME, f"--imports={BUILDER_MODULE}",
-                             f"--manual_dir={layout.suite}", f"--data_dir={layout.data_dir}", f"--config={dataset}"],
+                             f"--manual_dir={layout.suite}", f"--data_dir={layout.data_dir}", f"--config={dataset}",
+                             TFDS_BEAM_OPTIONS],
                             output=layout.dataset_config_dir(dataset), product=layout.dataset_metadata(dataset),
                             reads=(suite_manifest,), starts_tensorflow_loudly=True))
     for dataset in layout.datasets:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import os
 import signal
@@ -76,22 +77,34 @@ def _die_with_parent() -> None:  # runs in the child before exec (Linux): SIGTER
         pass
 
 
+def worker_log_path(suite_dir: str, spec: SimulationSpec) -> str:
+    """Where a failed simulation's worker output is kept: ``SUITE/logs/sim_NNNNN.log``."""
+    return os.path.join(suite_dir, LOG_DIR, spec.sim_id + ".log")
+
+
+def logged_failure(log_path: str) -> str:
+    """A failed worker's error: the last line of its log, and where the log is."""
+    with open(log_path, encoding="utf-8") as handle:
+        lines = handle.read().strip().splitlines()
+    return f"{lines[-1] if lines else 'empty log'} (log: {log_path})"
+
+
 def simulate_isolated(suite_dir: str, spec: SimulationSpec, n_threads: int) -> Outcome:
     """Run one simulation in a fresh Python process (21cmFAST keeps C globals); keep its log if it fails."""
     start = time.perf_counter()
+    log_path = worker_log_path(suite_dir, spec)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(log_path)  # a log left by an earlier failed try would describe that try, not this one
     command = [sys.executable, "-m", "deep21_tf.simulation.worker", suite_dir, str(spec.index), str(n_threads)]
     env = dict(os.environ, OMP_NUM_THREADS=str(n_threads))
     process = subprocess.run(command, capture_output=True, text=True, env=env, preexec_fn=_die_with_parent)
     seconds = time.perf_counter() - start
     if process.returncode == 0:
         return Outcome(spec, seconds)
-    log_dir = os.path.join(suite_dir, LOG_DIR)
-    os.makedirs(log_dir, exist_ok=True)
-    log_path = os.path.join(log_dir, spec.sim_id + ".log")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "w", encoding="utf-8") as handle:
-        handle.write(process.stdout + process.stderr)
-    last_line = (process.stderr.strip().splitlines() or [f"exit status {process.returncode}"])[-1]
-    return Outcome(spec, seconds, error=f"{last_line} (log: {log_path})")
+        handle.write(process.stdout + process.stderr or f"exit status {process.returncode}\n")
+    return Outcome(spec, seconds, error=logged_failure(log_path))
 
 
 def run_suite(suite_dir: str, config: SuiteConfig, workers: int = 1, threads_per_sim: int = 2,
