@@ -127,7 +127,7 @@ def tiny_maps_mK(tiny_data_dir):
 #: (the option came with pytest-xdist 3.8; since 3.5 it otherwise puts the files with the most tests first).
 DEAREST_FILES = ("test_training.py", "test_pipeline.py", "test_all_redshifts.py", "test_packaging.py",
                  "test_corrupt_dataset.py", "test_instrument.py", "test_simulation_suite.py",
-                 "test_evaluate.py", "test_predict.py", "test_lines_of_sight.py", "test_tfds_build.py")
+                 "test_evaluate.py", "test_predict.py", "test_benchmarks.py", "test_lines_of_sight.py", "test_tfds_build.py")
 
 
 def pytest_collection_modifyitems(items):
