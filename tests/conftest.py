@@ -68,7 +68,10 @@ def tiny_suite(tmp_path_factory) -> str:
 
 
 TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
-BEAM_MULTIPROCESSING = "--beam_pipeline_options=direct_running_mode=multi_processing,direct_num_workers=2"
+#: Beam's in-process runner with 2 worker processes. Without runner=FnApiRunner, Beam hands the build to its Prism
+#: runner wherever it can download it, and Prism ignores these two options.
+BEAM_MULTIPROCESSING = ("--beam_pipeline_options=runner=FnApiRunner,direct_running_mode=multi_processing,"
+                        "direct_num_workers=2")
 
 
 def tfds_build(suite_dir: str, data_dir: str, config: str, *extra: str, check: bool = True):
@@ -79,7 +82,8 @@ def tfds_build(suite_dir: str, data_dir: str, config: str, *extra: str, check: b
 
 @pytest.fixture(scope="session")
 def tiny_data_dir(tiny_suite, tmp_path_factory) -> str:
-    """TFDS data dir of the tiny suite: z15 (Beam multi-processing, 2 workers) and all_z (default DirectRunner)."""
+    """TFDS data dir of the tiny suite: z15 (FnApiRunner, 2 worker processes) and all_z (`tfds build`'s default
+    runner, as a user who types it gets: Prism where Beam can download it, else FnApiRunner)."""
     def build(data_dir: str) -> None:
         tfds_build(tiny_suite, data_dir, "z15", BEAM_MULTIPROCESSING)
         tfds_build(tiny_suite, data_dir, "all_z")
