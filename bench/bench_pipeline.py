@@ -25,6 +25,7 @@ import tensorflow_datasets as tfds
 from absl import app, flags
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from deep21_tf.contracts import LOCAL_BEAM_RUNNER
 from deep21_tf.data import Hi21cm, make_dataset
 from deep21_tf.data.synthetic import write_synthetic_suite
 from deep21_tf.simulation.config import SuiteConfig
@@ -59,7 +60,7 @@ def build_dataset(num_sims: int) -> str:
     write_synthetic_suite(suite_dir, config)
     Hi21cm(data_dir=data_dir, config=CONFIG_NAME).download_and_prepare(
         download_config=tfds.download.DownloadConfig(manual_dir=suite_dir,
-                                                     beam_options=PipelineOptions(["--runner=FnApiRunner"])))
+                                                     beam_options=PipelineOptions([f"--runner={LOCAL_BEAM_RUNNER}"])))
     return data_dir
 
 

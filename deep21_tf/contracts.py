@@ -1,7 +1,8 @@
 """The project's shared vocabulary, importable without TensorFlow: one home for every rule several stages obey.
 
 Parameters, dataset configs and their redshifts, model kinds and what each predicts, the map-size rule of the
-U-Net, the k bands of the headline scores and the batch size of inference (the split fractions: `data.splits`).
+U-Net, the k bands of the headline scores, the batch size of inference (the split fractions: `data.splits`) and the
+Beam runner of the local pipelines.
 """
 from __future__ import annotations
 
@@ -48,6 +49,11 @@ DEFAULT_DATASET = "z15"
 DATASET_NAME = "hi21cm"
 DATASET_VERSION = "1.1.0"
 BUILDER_MODULE = "deep21_tf.data.tfds_builder"
+#: The Beam runner of deep21-tf's own local pipelines (`deep21-simulate --runner=beam`, the pipeline's `tfds build`
+#: stages): Beam's in-process runner. Beam's default DirectRunner hands a pipeline to its Prism runner wherever it
+#: can download Prism from GitHub, so online and offline hosts would run it two ways, and on CI (Beam 2.78) Prism
+#: finished the simulation pipeline in 0.3 s without running its step.
+LOCAL_BEAM_RUNNER = "FnApiRunner"
 #: The single-redshift map configs, keyed by their redshift (a redshift study trains one model per entry).
 SINGLE_REDSHIFT_DATASETS: Dict[float, str] = {zs[0]: name for name, zs in MAP_DATASETS.items() if len(zs) == 1}
 

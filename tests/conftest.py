@@ -14,6 +14,8 @@ from typing import Callable
 
 import pytest
 
+from deep21_tf.contracts import LOCAL_BEAM_RUNNER
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY_FLAGS = os.path.join(REPO, "flags", "tiny.flags")
 #: The session suite: 4 simulations (2 train / 1 validation / 1 test), real-space 21 cm kept for the RSD tests.
@@ -68,9 +70,8 @@ def tiny_suite(tmp_path_factory) -> str:
 
 
 TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
-#: Beam's in-process runner with 2 worker processes. Without runner=FnApiRunner, Beam hands the build to its Prism
-#: runner wherever it can download it, and Prism ignores these two options.
-BEAM_MULTIPROCESSING = ("--beam_pipeline_options=runner=FnApiRunner,direct_running_mode=multi_processing,"
+#: Beam's in-process runner with 2 worker processes (Prism, which DirectRunner may pick, ignores these options).
+BEAM_MULTIPROCESSING = (f"--beam_pipeline_options=runner={LOCAL_BEAM_RUNNER},direct_running_mode=multi_processing,"
                         "direct_num_workers=2")
 
 
@@ -131,7 +132,8 @@ def tiny_maps_mK(tiny_data_dir):
 #: (the option came with pytest-xdist 3.8; since 3.5 it otherwise puts the files with the most tests first).
 DEAREST_FILES = ("test_training.py", "test_pipeline.py", "test_all_redshifts.py", "test_packaging.py",
                  "test_corrupt_dataset.py", "test_instrument.py", "test_simulation_suite.py",
-                 "test_evaluate.py", "test_predict.py", "test_benchmarks.py", "test_lines_of_sight.py", "test_tfds_build.py")
+                 "test_evaluate.py", "test_predict.py", "test_benchmarks.py", "test_lines_of_sight.py",
+                 "test_tfds_build.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -109,14 +109,14 @@ def test_beam_runner_makes_the_same_files(tiny_suite, tmp_path):
 
 def test_beam_runner_says_why_a_simulation_has_no_file(tiny_suite, tmp_path):
     """A failed worker's last log line and log path, or, with no log at all, that the runner never ran the step."""
-    from deep21_tf.simulation.beam_runner import NEVER_RAN, _failure
+    from deep21_tf.simulation.beam_runner import NEVER_RAN, missing_file_reason
     from deep21_tf.simulation.runner import worker_log_path
 
     _, design = read_manifest(tiny_suite)
     suite = str(tmp_path)
-    assert _failure(suite, design[1]) == NEVER_RAN and "--runner=FnApiRunner" in NEVER_RAN
+    assert missing_file_reason(suite, design[1]) == NEVER_RAN and "--runner=FnApiRunner" in NEVER_RAN
     log_path = worker_log_path(suite, design[1])
     os.makedirs(os.path.dirname(log_path))
     with open(log_path, "w", encoding="utf-8") as handle:
         handle.write("Traceback (most recent call last):\nMemoryError: out of memory\n")
-    assert _failure(suite, design[1]) == f"MemoryError: out of memory (log: {log_path})"
+    assert missing_file_reason(suite, design[1]) == f"MemoryError: out of memory (log: {log_path})"

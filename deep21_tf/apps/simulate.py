@@ -10,7 +10,7 @@ from absl import app, flags
 
 from deep21_tf.apps.common import run_work
 from deep21_tf.apps.settings_flags import define_settings_flags, settings_from_flags
-from deep21_tf.contracts import SIZE_MULTIPLE
+from deep21_tf.contracts import LOCAL_BEAM_RUNNER, SIZE_MULTIPLE
 from deep21_tf.simulation.config import DEFAULT_RANGES, FAST_PHYSICS_NOTE, SuiteConfig
 from deep21_tf.simulation.physics import FAST_PHYSICS_OPTIONS
 
@@ -49,7 +49,7 @@ define_settings_flags(SuiteConfig, HELP, defaults=SIZE_DEFAULTS)
 flags.DEFINE_integer("workers", 1, "Simulations run at the same time (one process each).", lower_bound=1)
 flags.DEFINE_integer("threads_per_sim", 2, "OpenMP threads per simulation.", lower_bound=1)
 flags.DEFINE_enum("runner", "local", ["local", "beam"], "local process pool, or an Apache Beam pipeline.")
-flags.DEFINE_list("beam_pipeline_options", ["--runner=FnApiRunner"],
+flags.DEFINE_list("beam_pipeline_options", [f"--runner={LOCAL_BEAM_RUNNER}"],
                   "Beam pipeline options for --runner=beam, e.g. --runner=FlinkRunner,--flink_master=host:8081. "
                   "The default runs in this process; --runner=DirectRunner may hand the pipeline to Beam's Prism "
                   "runner, which did not run the simulations in our tests.")

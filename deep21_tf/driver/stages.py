@@ -18,7 +18,7 @@ from typing import Callable, List, Sequence, Tuple
 
 from deep21_tf.apps.common import check_choices
 from deep21_tf.apps.presets import flagfile
-from deep21_tf.contracts import BUILDER_MODULE, DATASET_NAME, DEFAULT_DATASET, TRANSFER_ENCODERS
+from deep21_tf.contracts import BUILDER_MODULE, DATASET_NAME, DEFAULT_DATASET, LOCAL_BEAM_RUNNER, TRANSFER_ENCODERS
 from deep21_tf.driver.layout import CURVE_FILE, RECORDS_FILE, STUDY_FILE, TIMES_FILE, RunLayout
 from deep21_tf.driver.plan import ADOPT, SKIP, Decision, Stage, plan, refusal, rerun_choices
 from deep21_tf.driver.records import read_records, store_record
@@ -33,10 +33,7 @@ from deep21_tf.util.json_file import read_json
 from deep21_tf.util.quiet import call_quietly
 
 TFDS_CLI = "tensorflow_datasets.scripts.cli.main"
-#: `tfds build` runs its Beam pipeline in this process (Beam's FnApiRunner). Beam's default DirectRunner hands the
-#: pipeline to its Prism runner wherever it can download it from GitHub, so online and offline hosts would build
-#: the same dataset two ways.
-TFDS_BEAM_OPTIONS = "--beam_pipeline_options=runner=FnApiRunner"
+TFDS_BEAM_OPTIONS = f"--beam_pipeline_options=runner={LOCAL_BEAM_RUNNER}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,20 +9,19 @@ import os
 import time
 from typing import List
 
+from deep21_tf.contracts import LOCAL_BEAM_RUNNER
 from deep21_tf.simulation.config import SuiteConfig
 from deep21_tf.simulation.design import SimulationSpec
 from deep21_tf.simulation.runner import (Outcome, SuiteSummary, logged_failure, prepare_suite, simulate_isolated,
                                            worker_log_path)
 
 
-#: A simulation with neither a file nor a worker log: its step never ran to its end. Beam's DirectRunner hands
-#: pipelines to its Prism runner wherever it can download it, and Prism finished such a pipeline in 0.3 s without
-#: running the step (Beam 2.78); FnApiRunner, the default here, runs every step in this process.
+#: A simulation with neither a file nor a worker log: its step never ran to its end (`LOCAL_BEAM_RUNNER`).
 NEVER_RAN = ("no file and no worker log: the Beam runner did not run this simulation's step to its end "
-             "(--beam_pipeline_options=--runner=FnApiRunner runs it in this process)")
+             f"(--beam_pipeline_options=--runner={LOCAL_BEAM_RUNNER} runs it in this process)")
 
 
-def _failure(suite_dir: str, spec: SimulationSpec) -> str:
+def missing_file_reason(suite_dir: str, spec: SimulationSpec) -> str:
     """Why simulation `spec` has no complete file after the pipeline: its worker's log, or that it never ran."""
     log_path = worker_log_path(suite_dir, spec)
     return logged_failure(log_path) if os.path.exists(log_path) else NEVER_RAN
@@ -45,7 +44,7 @@ def run_suite_beam(suite_dir: str, config: SuiteConfig, threads_per_sim: int, pi
         _, still_pending = prepare_suite(suite_dir, config)
         failed = {spec.index for spec in still_pending}
         seconds = time.perf_counter() - start
-        outcomes = [Outcome(spec, seconds, error=_failure(suite_dir, spec) if spec.index in failed else None)
+        outcomes = [Outcome(spec, seconds, error=missing_file_reason(suite_dir, spec) if spec.index in failed else None)
                     for spec in pending]
     return SuiteSummary(total=len(design), already_complete=len(design) - len(pending), outcomes=outcomes,
                         seconds=time.perf_counter() - start)

@@ -103,7 +103,7 @@ def simulate_isolated(suite_dir: str, spec: SimulationSpec, n_threads: int) -> O
         return Outcome(spec, seconds)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "w", encoding="utf-8") as handle:
-        handle.write(process.stdout + process.stderr or f"exit status {process.returncode}\n")
+        handle.write((process.stdout + process.stderr) or f"exit status {process.returncode}\n")
     return Outcome(spec, seconds, error=logged_failure(log_path))
 
 
